@@ -1,0 +1,3 @@
+export * from './sensor';
+export * from './timestamp';
+export * from './schema';

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { SENSOR_RANGES, SENSOR_TYPES, type SensorType } from './sensor';
+import { parseEpochMillis, parseIsoTimestamp } from './timestamp';
+
+/** Messages larger than this are refused before JSON parsing (a v1 event is ~250 bytes). */
+export const MAX_EVENT_BYTES = 16 * 1024;
+export const MAX_ID_LENGTH = 128;
+
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+// PostgreSQL text cannot hold NUL, and control characters in ids only ever mean a broken producer.
+// eslint-disable-next-line no-control-regex
+const PRINTABLE_RE = /^[^\u0000-\u001f\u007f]+$/;
+
+const idField = z
+  .string()
+  .min(1)
+  .max(MAX_ID_LENGTH)
+  .regex(PRINTABLE_RE, { message: 'must not contain control characters' });
+
+/**
+ * Wire format v1, as the Python original produced it: snake_case fields, `ts_event` as ISO-8601
+ * (no offset = UTC) or epoch milliseconds. Unknown fields are ignored. The output is the normalised
+ * {@link TelemetryEvent}.
+ */
+export const eventV1Schema = z
+  .object({
+    event_id: z.string().regex(UUID_RE, { message: 'must be a UUID' }),
+    device_id: idField,
+    site_id: idField,
+    zone_id: idField,
+    sensor_type: z.enum(SENSOR_TYPES),
+    value: z.number(),
+    ts_event: z.union([z.string(), z.number()]),
+    unit: z.string().max(16).nullish(),
+    schema_version: z.literal(1).optional(),
+  })
+  .transform((wire, ctx): TelemetryEvent => {
+    const range = SENSOR_RANGES[wire.sensor_type];
+    if (wire.value < range.min || wire.value > range.max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `${wire.sensor_type} must be within ${range.min}..${range.max} ${range.unit}`,
+      });
+    }
+    const ts = typeof wire.ts_event === 'string' ? parseIsoTimestamp(wire.ts_event) : parseEpochMillis(wire.ts_event);
+    if (!ts.ok) ctx.addIssue({ code: 'custom', path: ['ts_event'], message: ts.reason });
+    return {
+      eventId: wire.event_id.toLowerCase(),
+      deviceId: wire.device_id,
+      siteId: wire.site_id,
+      zoneId: wire.zone_id,
+      sensorType: wire.sensor_type,
+      value: wire.value,
+      tsEventMs: ts.ok ? ts.ms : Number.NaN,
+      unit: wire.unit ?? null,
+    };
+  });
+
+/** A validated, normalised telemetry reading. */
+export interface TelemetryEvent {
+  readonly eventId: string;
+  readonly deviceId: string;
+  readonly siteId: string;
+  readonly zoneId: string;
+  readonly sensorType: SensorType;
+  readonly value: number;
+  /** Event time, epoch milliseconds UTC. */
+  readonly tsEventMs: number;
+  readonly unit: string | null;
+}
+
+/** The wire shape accepted on `telemetry.events` (input side of {@link eventV1Schema}). */
+export type EventV1Wire = z.input<typeof eventV1Schema>;
+
+/** Closed set of reasons a message is refused; each becomes a dead-letter `error-code` header. */
+export type EventErrorCode = 'EMPTY_MESSAGE' | 'MESSAGE_TOO_LARGE' | 'INVALID_JSON' | 'SCHEMA_VIOLATION';
+
+export type ParseResult =
+  | { ok: true; event: TelemetryEvent }
+  | { ok: false; code: EventErrorCode; message: string };
+
+/**
+ * Decodes and validates one message value. Never throws, whatever the bytes: a refusal carries a code
+ * and a message naming every offending field.
+ */
+export function parseEvent(raw: Buffer | string | null | undefined): ParseResult {
+  if (raw === null || raw === undefined || raw.length === 0) {
+    return { ok: false, code: 'EMPTY_MESSAGE', message: 'message has no value (tombstone or empty)' };
+  }
+  const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+  if (size > MAX_EVENT_BYTES) {
+    return { ok: false, code: 'MESSAGE_TOO_LARGE', message: `message is ${size} bytes; limit ${MAX_EVENT_BYTES}` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch (err) {
+    return { ok: false, code: 'INVALID_JSON', message: err instanceof Error ? err.message : 'invalid JSON' };
+  }
+  return validateEvent(json);
+}
+
+/** Validates an already-decoded value against schema v1. Never throws. */
+export function validateEvent(json: unknown): ParseResult {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, code: 'SCHEMA_VIOLATION', message: 'event must be a JSON object' };
+  }
+  const result = eventV1Schema.safeParse(json);
+  if (result.success) return { ok: true, event: result.data };
+  const message = result.error.issues
+    .slice(0, 8)
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+  return { ok: false, code: 'SCHEMA_VIOLATION', message };
+}
+
+/** Encodes an event in wire format v1 (ISO-8601 UTC timestamp). */
+export function serializeEvent(event: TelemetryEvent): string {
+  const wire: EventV1Wire = {
+    event_id: event.eventId,
+    device_id: event.deviceId,
+    site_id: event.siteId,
+    zone_id: event.zoneId,
+    sensor_type: event.sensorType,
+    value: event.value,
+    ts_event: new Date(event.tsEventMs).toISOString(),
+    schema_version: 1,
+    ...(event.unit === null ? {} : { unit: event.unit }),
+  };
+  return JSON.stringify(wire);
+}

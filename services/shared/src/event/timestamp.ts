@@ -1,0 +1,67 @@
+/**
+ * Event-time parsing. `ts_event` arrives as ISO-8601 text (the Python original sent
+ * `datetime.isoformat()`, sometimes without an offset, meaning UTC) or as epoch milliseconds.
+ */
+
+/** Earliest and latest instants accepted at all (2000-01-01 .. 2100-01-01, UTC). */
+export const MIN_EVENT_MS = Date.UTC(2000, 0, 1);
+export const MAX_EVENT_MS = Date.UTC(2100, 0, 1);
+
+// date, 'T' or ' ', time with optional seconds and fraction, optional Z or ±HH[:MM]
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+export type TimestampResult = { ok: true; ms: number } | { ok: false; reason: string };
+
+/** Parses an ISO-8601 date-time; no offset means UTC. Fractions beyond milliseconds are truncated. */
+export function parseIsoTimestamp(text: string): TimestampResult {
+  if (text.length > 40) return { ok: false, reason: 'timestamp text longer than 40 characters' };
+  const m = ISO_RE.exec(text);
+  if (!m) return { ok: false, reason: 'not an ISO-8601 date-time (YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM])' };
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+  if (month < 1 || month > 12) return { ok: false, reason: 'month out of range' };
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const maxDay = month === 2 && !leap ? 28 : (DAYS_IN_MONTH[month - 1] ?? 31);
+  if (day < 1 || day > maxDay) return { ok: false, reason: 'day out of range' };
+  if (hour > 23 || minute > 59 || second > 59) return { ok: false, reason: 'time of day out of range' };
+  let offsetMin = 0;
+  const zone = m[8];
+  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+    if (oh > 18 || om > 59) return { ok: false, reason: 'UTC offset out of range' };
+    offsetMin = sign * (oh * 60 + om);
+  }
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMin * 60_000;
+  return checkBounds(ms);
+}
+
+/** Epoch milliseconds; an epoch-seconds value lands in 1970 and is refused with a hint. */
+export function parseEpochMillis(value: number): TimestampResult {
+  if (!Number.isFinite(value) || !Number.isInteger(value)) {
+    return { ok: false, reason: 'numeric timestamp must be an integer number of epoch milliseconds' };
+  }
+  if (value > 0 && value < MIN_EVENT_MS && value * 1000 >= MIN_EVENT_MS) {
+    return { ok: false, reason: 'numeric timestamp looks like epoch seconds; send epoch milliseconds' };
+  }
+  return checkBounds(value);
+}
+
+function checkBounds(ms: number): TimestampResult {
+  if (!(ms >= MIN_EVENT_MS && ms < MAX_EVENT_MS)) {
+    return { ok: false, reason: 'timestamp outside 2000-01-01..2100-01-01' };
+  }
+  return { ok: true, ms };
+}

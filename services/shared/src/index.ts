@@ -1,0 +1,6 @@
+export * from './config';
+export * from './db';
+export * from './event';
+export * from './kafka';
+export * from './log';
+export * from './process';

@@ -1,0 +1,4 @@
+export * from './options';
+export * from './client';
+export * from './producer';
+export * from './topics';

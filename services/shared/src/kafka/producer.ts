@@ -1,0 +1,56 @@
+import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+
+/** A message to publish; `key` chooses the partition (murmur2, as the Java client does). */
+export interface OutboundMessage {
+  readonly key: string | null;
+  readonly value: string | Buffer | null;
+  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  /** Epoch milliseconds; the broker's time when omitted. */
+  readonly timestampMs?: number;
+}
+
+/** What services need from a producer; the kafkajs implementation below is the only one. */
+export interface MessageProducer {
+  connect(): Promise<void>;
+  /** Resolves once every message is acknowledged by all in-sync replicas. */
+  send(topic: string, messages: readonly OutboundMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export type Compression = 'none' | 'gzip';
+
+export interface ProducerOptions {
+  /** Idempotent (exactly-once per partition) delivery; needs acks=all and unlimited retries. */
+  readonly idempotent: boolean;
+  readonly compression: Compression;
+}
+
+/** kafkajs producer behind {@link MessageProducer}. */
+export function createKafkaProducer(kafka: Kafka, opts: ProducerOptions): MessageProducer {
+  const producer: Producer = kafka.producer({
+    idempotent: opts.idempotent,
+    // kafkajs keeps per-partition sequence numbers correct only with one request in flight.
+    maxInFlightRequests: opts.idempotent ? 1 : 5,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
+  const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  return {
+    connect: () => producer.connect(),
+    disconnect: () => producer.disconnect(),
+    async send(topic, messages) {
+      if (messages.length === 0) return;
+      await producer.send({
+        topic,
+        acks: -1,
+        compression,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          ...(m.headers ? { headers: { ...m.headers } } : {}),
+          ...(m.timestampMs !== undefined ? { timestamp: String(m.timestampMs) } : {}),
+        })),
+      });
+    },
+  };
+}
