@@ -1,8 +1,16 @@
 // Three projects, one per layer of the test pyramid. Integration and e2e tests talk to the real Kafka and
 // PostgreSQL that scripts/infra.sh starts (KAFKA_BROKERS / DATABASE_URL), never to mocks.
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', isolatedModules: true }];
-const moduleNameMapper = { '^@telemetry-pulse/(shared|simulator|processor|api|operator)$': '<rootDir>/services/$1/src' };
-const common = { rootDir: __dirname, testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleNameMapper };
+const moduleNameMapper = {
+  '^@telemetry-pulse/shared/core$': '<rootDir>/services/shared/src/core',
+  '^@telemetry-pulse/(shared|simulator|processor|api|operator)$': '<rootDir>/services/$1/src',
+};
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': tsJest },
+  moduleNameMapper,
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -12,10 +20,11 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testTimeout: 120_000,
     },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], testTimeout: 300_000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
   // Integration suites share one broker and database; running them one at a time keeps timings honest on 2 cores.
   maxWorkers: 1,
+  // Integration tests wait on real servers (bounded by their own waitFor deadlines); unit tests finish far sooner.
+  testTimeout: 180_000,
 };

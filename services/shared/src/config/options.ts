@@ -34,8 +34,7 @@ export class ConfigError extends Error {
 }
 
 export type ParsedOptions<S extends OptionSpecs> =
-  | { help: true }
-  | { help: false; config: ConfigOf<S>; positionals: string[] };
+  { help: true } | { help: false; config: ConfigOf<S>; positionals: string[] };
 
 /**
  * Parses argv then environment (flags win) against the specs. Throws {@link ConfigError} listing every
@@ -47,13 +46,20 @@ export function parseOptions<S extends OptionSpecs>(
   env: Readonly<Record<string, string | undefined>>,
   opts: { allowPositionals?: boolean } = {},
 ): ParsedOptions<S> {
-  const flagDefs: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  const flagDefs: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
   for (const spec of Object.values(specs)) {
     if (spec.flag) flagDefs[spec.flag] = { type: spec.boolean ? 'boolean' : 'string' };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options: flagDefs, strict: true, allowPositionals: opts.allowPositionals ?? false });
+    parsed = parseArgs({
+      args: [...argv],
+      options: flagDefs,
+      strict: true,
+      allowPositionals: opts.allowPositionals ?? false,
+    });
   } catch (err) {
     throw new ConfigError([err instanceof Error ? err.message : String(err)]);
   }
@@ -86,7 +92,9 @@ export function formatHelp(usage: string, summary: string, specs: OptionSpecs): 
       .filter(Boolean)
       .join(', ');
     lines.push(`  ${names}`);
-    lines.push(`      ${spec.help}${spec.defaultText !== undefined ? ` (default: ${spec.defaultText})` : ''}`);
+    lines.push(
+      `      ${spec.help}${spec.defaultText !== undefined ? ` (default: ${spec.defaultText})` : ''}`,
+    );
   }
   lines.push('  -h, --help', '      Show this help and exit.');
   return lines.join('\n');

@@ -31,7 +31,10 @@ export const opt = {
       .default(String(fallback))
       .pipe(z.coerce.number<string>().int(`must be a whole number`).min(min).max(max)),
   optionalInt: (min: number, max: number) =>
-    z.string().optional().pipe(z.coerce.number<string | undefined>().int("must be a whole number").min(min).max(max).optional()),
+    z
+      .string()
+      .optional()
+      .pipe(z.coerce.number<string | undefined>().int('must be a whole number').min(min).max(max).optional()),
   number: (fallback: number, min: number, max: number) =>
     z.string().default(String(fallback)).pipe(z.coerce.number<string>().min(min).max(max)),
   bool: (fallback: boolean) =>
@@ -52,7 +55,10 @@ export const opt = {
       .transform((s, ctx) => {
         const ms = parseDurationMs(s);
         if (ms === undefined || ms < minMs) {
-          ctx.addIssue({ code: 'custom', message: `must be a duration like 30s, 5m, 24h (at least ${minMs} ms)` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a duration like 30s, 5m, 24h (at least ${minMs} ms)`,
+          });
           return z.NEVER;
         }
         return ms;

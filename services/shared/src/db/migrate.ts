@@ -35,7 +35,8 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
     });
   }
   migrations.forEach((mig, i) => {
-    if (mig.version !== i + 1) throw new Error(`migration versions must run 1, 2, 3...; found ${mig.version} at ${i + 1}`);
+    if (mig.version !== i + 1)
+      throw new Error(`migration versions must run 1, 2, 3...; found ${mig.version} at ${i + 1}`);
   });
   return migrations;
 }
@@ -79,7 +80,9 @@ export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DI
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${mig.version}_${mig.name} failed: ${(err as Error).message}`, { cause: err });
+        throw new Error(`migration ${mig.version}_${mig.name} failed: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       applied.push(mig.version);
       logger.info({ version: mig.version, name: mig.name }, 'applied migration');
@@ -87,7 +90,10 @@ export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DI
     const latest = migrations.at(-1)?.version ?? 0;
     const unknown = rows.filter((r) => r.version > latest);
     if (unknown.length > 0) {
-      logger.warn({ versions: unknown.map((r) => r.version) }, 'database has migrations newer than this code');
+      logger.warn(
+        { versions: unknown.map((r) => r.version) },
+        'database has migrations newer than this code',
+      );
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);

@@ -8,7 +8,12 @@ export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
 /** A pg pool whose idle-client errors (server restart, terminated backend) are logged, not fatal. */
-export function createPool(opts: { url: string; max: number; applicationName: string; logger: Logger }): pg.Pool {
+export function createPool(opts: {
+  url: string;
+  max: number;
+  applicationName: string;
+  logger: Logger;
+}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.max,
@@ -23,7 +28,10 @@ export function createPool(opts: { url: string; max: number; applicationName: st
 }
 
 /** Runs `fn` in one transaction on a pooled client; rolls back on any error and rethrows it. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {

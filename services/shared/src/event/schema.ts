@@ -43,7 +43,8 @@ export const eventV1Schema = z
         message: `${wire.sensor_type} must be within ${range.min}..${range.max} ${range.unit}`,
       });
     }
-    const ts = typeof wire.ts_event === 'string' ? parseIsoTimestamp(wire.ts_event) : parseEpochMillis(wire.ts_event);
+    const ts =
+      typeof wire.ts_event === 'string' ? parseIsoTimestamp(wire.ts_event) : parseEpochMillis(wire.ts_event);
     if (!ts.ok) ctx.addIssue({ code: 'custom', path: ['ts_event'], message: ts.reason });
     return {
       eventId: wire.event_id.toLowerCase(),
@@ -77,8 +78,7 @@ export type EventV1Wire = z.input<typeof eventV1Schema>;
 export type EventErrorCode = 'EMPTY_MESSAGE' | 'MESSAGE_TOO_LARGE' | 'INVALID_JSON' | 'SCHEMA_VIOLATION';
 
 export type ParseResult =
-  | { ok: true; event: TelemetryEvent }
-  | { ok: false; code: EventErrorCode; message: string };
+  { ok: true; event: TelemetryEvent } | { ok: false; code: EventErrorCode; message: string };
 
 /**
  * Decodes and validates one message value. Never throws, whatever the bytes: a refusal carries a code
@@ -90,7 +90,11 @@ export function parseEvent(raw: Buffer | string | null | undefined): ParseResult
   }
   const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
   if (size > MAX_EVENT_BYTES) {
-    return { ok: false, code: 'MESSAGE_TOO_LARGE', message: `message is ${size} bytes; limit ${MAX_EVENT_BYTES}` };
+    return {
+      ok: false,
+      code: 'MESSAGE_TOO_LARGE',
+      message: `message is ${size} bytes; limit ${MAX_EVENT_BYTES}`,
+    };
   }
   let json: unknown;
   try {

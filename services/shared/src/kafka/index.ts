@@ -2,3 +2,4 @@ export * from './options';
 export * from './client';
 export * from './producer';
 export * from './topics';
+export * from './consumer';

@@ -10,9 +10,13 @@ export const kafkaOptionSpecs = {
     env: 'KAFKA_BROKERS',
     help: 'Comma-separated bootstrap brokers, host:port.',
     defaultText: '127.0.0.1:9092',
-    schema: opt.list('127.0.0.1:9092').pipe(
-      z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1, 'at least one broker'),
-    ),
+    schema: opt
+      .list('127.0.0.1:9092')
+      .pipe(
+        z
+          .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port'))
+          .min(1, 'at least one broker'),
+      ),
   },
   clientId: {
     env: 'KAFKA_CLIENT_ID',
@@ -27,7 +31,12 @@ export const kafkaOptionSpecs = {
     schema: opt.oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const, 'none'),
   },
   saslUsername: { env: 'KAFKA_SASL_USERNAME', help: 'SASL user name.', schema: opt.optionalString() },
-  saslPassword: { env: 'KAFKA_SASL_PASSWORD', help: 'SASL password.', secret: true, schema: opt.optionalString() },
+  saslPassword: {
+    env: 'KAFKA_SASL_PASSWORD',
+    help: 'SASL password.',
+    secret: true,
+    schema: opt.optionalString(),
+  },
   ssl: {
     env: 'KAFKA_SSL',
     help: 'Use TLS to the brokers. Defaults to true when a SASL mechanism is set.',
@@ -49,7 +58,11 @@ export interface KafkaConnection {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly ssl: boolean;
-  readonly sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  readonly sasl?: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username: string;
+    password: string;
+  };
 }
 
 /** Applies the cross-field rules (SASL needs both credentials; TLS follows SASL unless set). */
@@ -67,7 +80,9 @@ export function toKafkaConnection(
   const base = { brokers: c.brokers, clientId: c.clientId };
   if (c.saslMechanism === 'none') return { ...base, ssl: c.ssl === true };
   if (!c.saslUsername || !c.saslPassword) {
-    problems.push(`KAFKA_SASL_MECHANISM=${c.saslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`);
+    problems.push(
+      `KAFKA_SASL_MECHANISM=${c.saslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
+    );
     return { ...base, ssl: c.ssl === true };
   }
   return {

@@ -2,7 +2,7 @@ import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafka
 
 /** A message to publish; `key` chooses the partition (murmur2, as the Java client does). */
 export interface OutboundMessage {
-  readonly key: string | null;
+  readonly key: string | Buffer | null;
   readonly value: string | Buffer | null;
   readonly headers?: Readonly<Record<string, string | Buffer>>;
   /** Epoch milliseconds; the broker's time when omitted. */

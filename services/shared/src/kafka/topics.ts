@@ -12,7 +12,11 @@ export interface TopicSpec {
  * Creates the topics that do not exist yet; existing topics are left as they are (a smaller partition
  * count than asked is reported, never "fixed", since repartitioning moves keys).
  */
-export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[], logger: Logger): Promise<void> {
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: readonly TopicSpec[],
+  logger: Logger,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -36,7 +40,10 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[], l
       for (const t of meta.topics) {
         const wanted = present.find((p) => p.topic === t.name)?.partitions ?? 0;
         if (t.partitions.length < wanted) {
-          logger.warn({ topic: t.name, partitions: t.partitions.length, wanted }, 'topic has fewer partitions than configured');
+          logger.warn(
+            { topic: t.name, partitions: t.partitions.length, wanted },
+            'topic has fewer partitions than configured',
+          );
         }
       }
     }

@@ -13,7 +13,11 @@ export interface Service {
  * Runs a service under signals: the first SIGINT/SIGTERM stops it gracefully within `deadlineMs`, a second
  * one (or the deadline) exits at once. Unhandled errors are logged and end the process with code 1.
  */
-export async function runUntilSignalled(service: Service, logger: Logger, deadlineMs = 15_000): Promise<void> {
+export async function runUntilSignalled(
+  service: Service,
+  logger: Logger,
+  deadlineMs = 15_000,
+): Promise<void> {
   let stopping = false;
   const stop = (reason: string, code: number): void => {
     if (stopping) {

@@ -1,0 +1,226 @@
+import type { PoolClient } from '@telemetry-pulse/shared';
+import {
+  evaluateThreshold,
+  findSilentDevices,
+  parseThresholdState,
+  resolveSilence,
+  silenceRules,
+  type AlertRule,
+  type SilenceAction,
+  type ThresholdAction,
+  type ThresholdRule,
+  type ThresholdState,
+} from '../../domain/alerts';
+import type { AcceptedReading } from '../../domain/plan-batch';
+import type { PartitionClock } from '../../domain/watermark';
+
+export interface AlertOutcome {
+  readonly transitions: readonly { ruleId: string; type: 'open' | 'escalate' | 'resolve' }[];
+  readonly skippedOutOfOrder: number;
+}
+
+/** Drives the alert rules inside the batch transaction and writes alerts and rule state together. */
+export interface AlertStore {
+  apply(
+    client: PoolClient,
+    partition: number,
+    inserted: readonly AcceptedReading[],
+    clock: PartitionClock,
+  ): Promise<AlertOutcome>;
+}
+
+// Silence is about the device, not one of its sensors.
+const DEVICE_SENSOR = 'device';
+
+export function createAlertStore(rules: readonly AlertRule[]): AlertStore {
+  const thresholdRules = rules.filter((r): r is ThresholdRule => r.kind === 'threshold');
+  const silence = silenceRules(rules);
+  return {
+    async apply(client, partition, inserted, clock) {
+      const transitions: { ruleId: string; type: 'open' | 'escalate' | 'resolve' }[] = [];
+      const threshold = await applyThresholdRules(client, thresholdRules, inserted);
+      for (const a of threshold.actions) {
+        await applyThresholdAction(client, a);
+        transitions.push({ ruleId: a.ruleId, type: a.type });
+      }
+      for (const rule of silence) {
+        for (const a of await silenceActions(client, rule, partition, inserted, clock)) {
+          await applySilenceAction(client, a);
+          transitions.push({ ruleId: a.ruleId, type: a.type });
+        }
+      }
+      return { transitions, skippedOutOfOrder: threshold.skipped };
+    },
+  };
+}
+
+async function applyThresholdRules(
+  client: PoolClient,
+  rules: readonly ThresholdRule[],
+  inserted: readonly AcceptedReading[],
+): Promise<{ actions: ThresholdAction[]; skipped: number }> {
+  const work: { rule: ThresholdRule; deviceId: string; readings: AcceptedReading[] }[] = [];
+  for (const rule of rules) {
+    const byDevice = new Map<string, AcceptedReading[]>();
+    for (const r of inserted) {
+      if (r.sensorType !== rule.sensorType || r.lateness === 'too_late') continue;
+      const list = byDevice.get(r.deviceId);
+      if (list) list.push(r);
+      else byDevice.set(r.deviceId, [r]);
+    }
+    for (const [deviceId, readings] of byDevice) work.push({ rule, deviceId, readings });
+  }
+  if (work.length === 0) return { actions: [], skipped: 0 };
+  work.sort((a, b) => compare(a.deviceId, b.deviceId) || compare(a.rule.id, b.rule.id));
+
+  const { rows } = await client.query<{ device_id: string; rule_id: string; state: unknown }>(
+    `SELECT s.device_id, s.rule_id, s.state FROM alert_rule_state s
+       JOIN unnest($1::text[], $2::text[]) AS k(device_id, rule_id) USING (device_id, rule_id)
+      ORDER BY s.device_id, s.rule_id
+        FOR UPDATE OF s`,
+    [work.map((w) => w.deviceId), work.map((w) => w.rule.id)],
+  );
+  const states = new Map<string, ThresholdState>();
+  for (const row of rows) {
+    const parsed = parseThresholdState(row.state);
+    // A state written by an incompatible version starts afresh rather than stopping the pipeline.
+    if (parsed.ok) states.set(`${row.device_id}\u0000${row.rule_id}`, parsed.state);
+  }
+
+  const actions: ThresholdAction[] = [];
+  const changed: { deviceId: string; ruleId: string; state: ThresholdState }[] = [];
+  let skipped = 0;
+  for (const w of work) {
+    const result = evaluateThreshold(w.rule, states.get(`${w.deviceId}\u0000${w.rule.id}`), w.readings);
+    actions.push(...result.actions);
+    skipped += result.skippedOutOfOrder;
+    if (result.changed) changed.push({ deviceId: w.deviceId, ruleId: w.rule.id, state: result.state });
+  }
+  if (changed.length > 0) {
+    await client.query(
+      `INSERT INTO alert_rule_state (device_id, rule_id, state)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+       ON CONFLICT (device_id, rule_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
+      [
+        changed.map((c) => c.deviceId),
+        changed.map((c) => c.ruleId),
+        changed.map((c) => JSON.stringify(c.state)),
+      ],
+    );
+  }
+  return { actions, skipped };
+}
+
+async function applyThresholdAction(client: PoolClient, a: ThresholdAction): Promise<void> {
+  switch (a.type) {
+    case 'open':
+      await client.query(
+        `INSERT INTO alerts (rule_id, device_id, site_id, zone_id, sensor_type, severity, status, message,
+                             trigger_value, peak_value, last_value, opened_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8, $8, to_timestamp($9 / 1000.0))
+         ON CONFLICT (device_id, rule_id) WHERE status <> 'resolved' DO NOTHING`,
+        [a.ruleId, a.deviceId, a.siteId, a.zoneId, a.sensorType, a.severity, a.message, a.value, a.atMs],
+      );
+      return;
+    case 'escalate':
+      await client.query(
+        `UPDATE alerts SET severity = $3, message = $4, last_value = $5, peak_value = GREATEST(peak_value, $5),
+                           escalated_at = to_timestamp($6 / 1000.0), updated_at = now()
+          WHERE device_id = $1 AND rule_id = $2 AND status <> 'resolved'`,
+        [a.deviceId, a.ruleId, a.severity, a.message, a.value, a.atMs],
+      );
+      return;
+    case 'resolve':
+      await resolveAlert(client, a.deviceId, a.ruleId, a.atMs, a.value, a.peak);
+      return;
+  }
+}
+
+async function silenceActions(
+  client: PoolClient,
+  rule: { id: string } & Parameters<typeof findSilentDevices>[0],
+  partition: number,
+  inserted: readonly AcceptedReading[],
+  clock: PartitionClock,
+): Promise<SilenceAction[]> {
+  const actions: SilenceAction[] = [];
+  const firstNew = new Map<string, number>();
+  for (const r of inserted)
+    firstNew.set(r.deviceId, Math.min(firstNew.get(r.deviceId) ?? Infinity, r.tsEventMs));
+  if (firstNew.size > 0) {
+    const { rows } = await client.query<{ device_id: string }>(
+      `SELECT device_id FROM alerts WHERE rule_id = $1 AND status <> 'resolved' AND device_id = ANY($2::text[])`,
+      [rule.id, [...firstNew.keys()]],
+    );
+    for (const row of rows) {
+      const resolve = resolveSilence(
+        rule,
+        { deviceId: row.device_id, hasOpenAlert: true },
+        firstNew.get(row.device_id) ?? 0,
+      );
+      if (resolve) actions.push(resolve);
+    }
+  }
+  if (clock.maxEventMs !== null) {
+    const { rows } = await client.query<{
+      device_id: string;
+      site_id: string;
+      zone_id: string;
+      last_ms: number;
+    }>(
+      `SELECT d.device_id, d.site_id, d.zone_id, (extract(epoch FROM d.last_seen_at) * 1000)::bigint AS last_ms
+         FROM devices d
+        WHERE d.kafka_partition = $1 AND d.last_seen_at < to_timestamp(($2::float8 - $3) / 1000.0)
+          AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.device_id = d.device_id AND a.rule_id = $4 AND a.status <> 'resolved')
+        ORDER BY d.device_id`,
+      [partition, clock.maxEventMs, rule.silentMs, rule.id],
+    );
+    actions.push(
+      ...findSilentDevices(
+        rule,
+        rows.map((r) => ({
+          deviceId: r.device_id,
+          siteId: r.site_id,
+          zoneId: r.zone_id,
+          lastSeenMs: r.last_ms,
+          hasOpenAlert: false,
+        })),
+        clock.maxEventMs,
+      ),
+    );
+  }
+  return actions;
+}
+
+async function applySilenceAction(client: PoolClient, a: SilenceAction): Promise<void> {
+  if (a.type === 'resolve') {
+    await resolveAlert(client, a.deviceId, a.ruleId, a.atMs, null, null);
+    return;
+  }
+  await client.query(
+    `INSERT INTO alerts (rule_id, device_id, site_id, zone_id, sensor_type, severity, status, message, opened_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, to_timestamp($8 / 1000.0))
+     ON CONFLICT (device_id, rule_id) WHERE status <> 'resolved' DO NOTHING`,
+    [a.ruleId, a.deviceId, a.siteId, a.zoneId, DEVICE_SENSOR, a.severity, a.message, a.atMs],
+  );
+}
+
+async function resolveAlert(
+  client: PoolClient,
+  deviceId: string,
+  ruleId: string,
+  atMs: number,
+  value: number | null,
+  peak: number | null,
+): Promise<void> {
+  await client.query(
+    `UPDATE alerts SET status = 'resolved', resolved_at = to_timestamp($3 / 1000.0), resolved_by = 'engine',
+                       last_value = COALESCE($4, last_value), peak_value = GREATEST(peak_value, $5), updated_at = now()
+      WHERE device_id = $1 AND rule_id = $2 AND status <> 'resolved'`,
+    [deviceId, ruleId, atMs, value, peak],
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

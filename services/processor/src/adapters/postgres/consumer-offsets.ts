@@ -1,0 +1,77 @@
+import type { Pool, PoolClient } from '@telemetry-pulse/shared';
+import type { PartitionClock } from '../../domain/watermark';
+
+export interface PartitionProgress {
+  /** Offset of the first record not yet applied; null when nothing was ever applied. */
+  readonly nextOffset: string | null;
+  readonly clock: PartitionClock;
+}
+
+/**
+ * Locks and reads the partition's progress row. The lock serialises two processors that briefly both
+ * hold the partition during a rebalance: the second sees the first one's offset and skips its records.
+ */
+export async function lockProgress(
+  client: PoolClient,
+  group: string,
+  topic: string,
+  partition: number,
+): Promise<PartitionProgress> {
+  await client.query(
+    `INSERT INTO consumer_offsets (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, -1)
+     ON CONFLICT DO NOTHING`,
+    [group, topic, partition],
+  );
+  const { rows } = await client.query<{
+    next_offset: number;
+    watermark_ms: number | null;
+    max_event_ms: number | null;
+  }>(
+    `SELECT next_offset, watermark_ms, max_event_ms FROM consumer_offsets
+      WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+    [group, topic, partition],
+  );
+  const row = rows[0];
+  return {
+    nextOffset: row && row.next_offset >= 0 ? String(row.next_offset) : null,
+    clock: { watermarkMs: row?.watermark_ms ?? null, maxEventMs: row?.max_event_ms ?? null },
+  };
+}
+
+export async function saveProgress(
+  client: PoolClient,
+  group: string,
+  topic: string,
+  partition: number,
+  nextOffset: string,
+  clock: PartitionClock,
+): Promise<void> {
+  await client.query(
+    `UPDATE consumer_offsets SET next_offset = $4, watermark_ms = $5, max_event_ms = $6, updated_at = now()
+      WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
+    [group, topic, partition, nextOffset, clock.watermarkMs, clock.maxEventMs],
+  );
+}
+
+/**
+ * Lets idle partitions' watermarks follow the wall clock (see idleWatermarkMs), for the partitions this
+ * member owns, so that windows close while a partition carries no traffic.
+ */
+export async function advanceIdleWatermarks(
+  pool: Pool,
+  group: string,
+  topic: string,
+  partitions: readonly number[],
+  idleAfterMs: number,
+  watermarkMs: number,
+): Promise<number> {
+  if (partitions.length === 0) return 0;
+  const { rowCount } = await pool.query(
+    `UPDATE consumer_offsets SET watermark_ms = $5
+      WHERE consumer_group = $1 AND topic = $2 AND partition = ANY($3::int[])
+        AND updated_at < now() - make_interval(secs => $4::float8 / 1000)
+        AND (watermark_ms IS NULL OR watermark_ms < $5)`,
+    [group, topic, partitions, idleAfterMs, watermarkMs],
+  );
+  return rowCount ?? 0;
+}

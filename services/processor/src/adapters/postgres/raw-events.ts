@@ -1,0 +1,39 @@
+import type { PoolClient } from '@telemetry-pulse/shared';
+import type { AcceptedReading } from '../../domain/plan-batch';
+
+/**
+ * Bulk-inserts readings with one UNNEST statement; an event id already stored is skipped.
+ * Returns the ids actually inserted: only those may change aggregates and alerts.
+ */
+export async function insertRawEvents(
+  client: PoolClient,
+  readings: readonly AcceptedReading[],
+): Promise<Set<string>> {
+  if (readings.length === 0) return new Set();
+  const { rows } = await client.query<{ event_id: string }>(
+    `INSERT INTO raw_events (event_id, device_id, site_id, zone_id, sensor_type, value, unit, ts_event,
+                             kafka_partition, kafka_offset, lateness)
+     SELECT t.event_id, t.device_id, t.site_id, t.zone_id, t.sensor_type, t.value, t.unit,
+            to_timestamp(t.ts_ms / 1000.0), t.kafka_partition, t.kafka_offset, t.lateness
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[],
+                   $8::float8[], $9::int[], $10::bigint[], $11::text[])
+            AS t(event_id, device_id, site_id, zone_id, sensor_type, value, unit, ts_ms, kafka_partition,
+                 kafka_offset, lateness)
+     ON CONFLICT (event_id) DO NOTHING
+     RETURNING event_id`,
+    [
+      readings.map((r) => r.eventId),
+      readings.map((r) => r.deviceId),
+      readings.map((r) => r.siteId),
+      readings.map((r) => r.zoneId),
+      readings.map((r) => r.sensorType),
+      readings.map((r) => r.value),
+      readings.map((r) => r.unit),
+      readings.map((r) => r.tsEventMs),
+      readings.map((r) => r.partition),
+      readings.map((r) => r.offset),
+      readings.map((r) => r.lateness),
+    ],
+  );
+  return new Set(rows.map((r) => r.event_id));
+}

@@ -1,0 +1,67 @@
+import type { Pool, PoolClient } from '@telemetry-pulse/shared';
+import type { WindowAggregate } from '../../domain/windows';
+
+/**
+ * Merges per-batch partial aggregates into their windows (rows arrive sorted by key, so concurrent
+ * processors lock rows in the same order). A change to a window already final counts as a revision.
+ * Returns how many final windows were revised.
+ */
+export async function upsertWindowAggregates(
+  client: PoolClient,
+  windows: readonly WindowAggregate[],
+): Promise<number> {
+  if (windows.length === 0) return 0;
+  const { rows } = await client.query<{ revised: boolean }>(
+    `INSERT INTO window_aggregates AS w (window_seconds, site_id, zone_id, sensor_type, window_start,
+                                         sample_count, value_sum, value_sum_sq, value_min, value_max)
+     SELECT t.window_seconds, t.site_id, t.zone_id, t.sensor_type, to_timestamp(t.start_ms / 1000.0),
+            t.n, t.s, t.ss, t.mn, t.mx
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::bigint[], $7::float8[],
+                   $8::float8[], $9::float8[], $10::float8[])
+            WITH ORDINALITY AS t(window_seconds, site_id, zone_id, sensor_type, start_ms, n, s, ss, mn, mx, ord)
+      ORDER BY t.ord
+     ON CONFLICT (window_seconds, site_id, zone_id, sensor_type, window_start) DO UPDATE SET
+       sample_count = w.sample_count + EXCLUDED.sample_count,
+       value_sum    = w.value_sum + EXCLUDED.value_sum,
+       value_sum_sq = w.value_sum_sq + EXCLUDED.value_sum_sq,
+       value_min    = LEAST(w.value_min, EXCLUDED.value_min),
+       value_max    = GREATEST(w.value_max, EXCLUDED.value_max),
+       revisions    = w.revisions + CASE WHEN w.is_final THEN 1 ELSE 0 END,
+       updated_at   = now()
+     RETURNING w.is_final AS revised`,
+    [
+      windows.map((w) => w.key.windowSeconds),
+      windows.map((w) => w.key.siteId),
+      windows.map((w) => w.key.zoneId),
+      windows.map((w) => w.key.sensorType),
+      windows.map((w) => w.key.windowStartMs),
+      windows.map((w) => w.agg.count),
+      windows.map((w) => w.agg.sum),
+      windows.map((w) => w.agg.sumSq),
+      windows.map((w) => w.agg.min),
+      windows.map((w) => w.agg.max),
+    ],
+  );
+  return rows.filter((r) => r.revised).length;
+}
+
+/**
+ * Marks windows final once the group's slowest partition watermark has passed their end plus grace.
+ * Partitions that never carried a reading have no row and hold nothing back. Returns rows finalised.
+ */
+export async function finaliseWindows(
+  pool: Pool,
+  group: string,
+  topic: string,
+  graceMs: number,
+): Promise<number> {
+  const { rowCount } = await pool.query(
+    `UPDATE window_aggregates SET is_final = true, updated_at = now()
+      WHERE NOT is_final
+        AND window_start + make_interval(secs => window_seconds) + make_interval(secs => $3::float8 / 1000)
+            <= (SELECT to_timestamp(min(watermark_ms) / 1000.0) FROM consumer_offsets
+                 WHERE consumer_group = $1 AND topic = $2 AND watermark_ms IS NOT NULL)`,
+    [group, topic, graceMs],
+  );
+  return rowCount ?? 0;
+}

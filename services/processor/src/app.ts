@@ -1,0 +1,146 @@
+import {
+  createOpsServer,
+  migrate,
+  once,
+  type BatchConsumer,
+  type Logger,
+  type MessageProducer,
+  type Pool,
+  type ReadinessReport,
+} from '@telemetry-pulse/shared';
+import { createAlertStore } from './adapters/postgres/alerts';
+import { advanceIdleWatermarks } from './adapters/postgres/consumer-offsets';
+import { finaliseWindows } from './adapters/postgres/window-aggregates';
+import { createBatchHandler } from './batch-handler';
+import type { ProcessorConfig } from './config';
+import type { AlertRule } from './domain/alerts';
+import { idleWatermarkMs } from './domain/watermark';
+import type { ProcessorMetrics } from './metrics';
+
+export interface ProcessorDeps {
+  readonly config: ProcessorConfig;
+  readonly logger: Logger;
+  readonly pool: Pool;
+  readonly consumer: BatchConsumer;
+  readonly dlqProducer: MessageProducer;
+  readonly metrics: ProcessorMetrics;
+  readonly alertRules: readonly AlertRule[];
+  /** Creates the events and dead-letter topics when missing. */
+  readonly ensureTopics: () => Promise<void>;
+  readonly now?: () => number;
+}
+
+export interface Processor {
+  /** Migrates, joins the group and serves the operations endpoints; resolves with their port. */
+  start(): Promise<{ opsPort: number }>;
+  /** Finishes the batches in flight, commits, leaves the group, then closes the rest. Idempotent. */
+  stop(): Promise<void>;
+  readiness(): Promise<ReadinessReport>;
+  /** One maintenance pass (idle watermarks, window finalisation); also run on a timer. */
+  maintain(): Promise<void>;
+}
+
+export function createProcessor(deps: ProcessorDeps): Processor {
+  const { config, logger, pool, consumer, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const log = logger.child({ component: 'processor' });
+  const lateness = {
+    allowedLatenessMs: config.allowedLatenessMs,
+    horizonMs: config.lateHorizonMs,
+    idleAfterMs: config.idleAfterMs,
+  };
+  const alerts = createAlertStore(deps.alertRules);
+  const handler = createBatchHandler({
+    pool,
+    dlqProducer: deps.dlqProducer,
+    metrics,
+    logger: log,
+    group: config.groupId,
+    dlqTopic: config.dlqTopic,
+    windowSeconds: config.windows,
+    lateness,
+    alerts,
+    maxFutureSkewMs: config.maxFutureSkewMs,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+    pauseAfterMs: config.pauseAfterMs,
+    now,
+  });
+
+  async function readiness(): Promise<ReadinessReport> {
+    const database = await pool
+      .query('SELECT 1')
+      .then(() => ({ ok: true }))
+      .catch((err: unknown) => ({ ok: false, detail: err instanceof Error ? err.message : String(err) }));
+    const partitions = consumer.assignment().flatMap((a) => a.partitions);
+    const checks = {
+      database,
+      broker: consumer.isMember()
+        ? { ok: true }
+        : { ok: false, detail: 'not a member of the consumer group' },
+      partitions:
+        partitions.length > 0
+          ? { ok: true, detail: partitions.join(',') }
+          : { ok: false, detail: 'no partition assigned' },
+    };
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  async function maintain(): Promise<void> {
+    const owned = consumer
+      .assignment()
+      .filter((a) => a.topic === config.topic)
+      .flatMap((a) => a.partitions);
+    await advanceIdleWatermarks(
+      pool,
+      config.groupId,
+      config.topic,
+      owned,
+      config.idleAfterMs,
+      idleWatermarkMs(now(), lateness),
+    );
+    const finalised = await finaliseWindows(pool, config.groupId, config.topic, config.windowGraceMs);
+    if (finalised > 0) metrics.windowsFinalised.inc(finalised);
+  }
+
+  const ops = createOpsServer({
+    host: config.host,
+    port: config.port,
+    logger: log,
+    readiness,
+    metrics: async () => ({
+      contentType: metrics.registry.contentType,
+      body: await metrics.registry.metrics(),
+    }),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let maintaining: Promise<void> = Promise.resolve();
+
+  return {
+    readiness,
+    maintain,
+    async start() {
+      await migrate(pool, log);
+      await deps.ensureTopics();
+      await deps.dlqProducer.connect();
+      const opsPort = await ops.listen();
+      await consumer.start(handler);
+      timer = setInterval(() => {
+        maintaining = maintain().catch((err: unknown) =>
+          log.warn({ err }, 'maintenance pass failed; will retry'),
+        );
+      }, config.maintenanceIntervalMs);
+      log.info({ topic: config.topic, group: config.groupId, windows: config.windows }, 'processor started');
+      return { opsPort };
+    },
+    stop: once(async () => {
+      await ops.close();
+      if (timer) clearInterval(timer);
+      await consumer.stop();
+      await maintaining;
+      await deps.dlqProducer.disconnect();
+      await pool.end();
+      log.info('processor stopped');
+    }),
+  };
+}

@@ -1,0 +1,111 @@
+import { withTransaction, type Pool } from '@telemetry-pulse/shared';
+import {
+  classifyBatch,
+  type AcceptedReading,
+  type RejectedRecord,
+  type ValidReading,
+} from './domain/plan-batch';
+import type { LatenessPolicy } from './domain/watermark';
+import { aggregateIntoWindows } from './domain/windows';
+import { lockProgress, saveProgress } from './adapters/postgres/consumer-offsets';
+import { recordDeadLetters } from './adapters/postgres/dead-letters';
+import { upsertDevices } from './adapters/postgres/devices';
+import { insertRawEvents } from './adapters/postgres/raw-events';
+import { upsertWindowAggregates } from './adapters/postgres/window-aggregates';
+import type { AlertStore, AlertOutcome } from './adapters/postgres/alerts';
+
+export interface BatchInput {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** Offsets covered by this batch, inclusive. */
+  readonly firstOffset: string;
+  readonly lastOffset: string;
+  readonly valid: readonly ValidReading[];
+  readonly rejected: readonly RejectedRecord[];
+  readonly attempt: number;
+}
+
+export interface BatchOutcome {
+  /** True when the database already held this batch's effects (redelivery): nothing was written. */
+  readonly alreadyApplied: boolean;
+  readonly skippedRecords: number;
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly late: number;
+  readonly tooLate: number;
+  readonly revisions: number;
+  readonly alerts: AlertOutcome;
+  readonly watermarkMs: number | null;
+}
+
+export interface ApplyDeps {
+  readonly pool: Pool;
+  readonly windowSeconds: readonly number[];
+  readonly lateness: LatenessPolicy;
+  readonly alerts: AlertStore;
+}
+
+const NO_ALERTS: AlertOutcome = { transitions: [], skippedOutOfOrder: 0 };
+
+/**
+ * Applies one partition batch in ONE transaction: raw rows (ON CONFLICT DO NOTHING), then aggregates,
+ * devices and alerts derived only from the rows actually inserted, dead-letter records, and the
+ * partition's next offset and clock. Records below the stored next offset were applied by an earlier
+ * attempt or another member and are skipped, so redelivery after a crash or rebalance changes nothing.
+ */
+export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<BatchOutcome> {
+  return withTransaction(deps.pool, async (client) => {
+    const progress = await lockProgress(client, input.group, input.topic, input.partition);
+    const from = progress.nextOffset === null ? -1n : BigInt(progress.nextOffset);
+    const fresh = (offset: string): boolean => BigInt(offset) >= from;
+    if (BigInt(input.lastOffset) < from) {
+      return {
+        ...emptyOutcome(progress.clock.watermarkMs),
+        alreadyApplied: true,
+        skippedRecords: input.valid.length + input.rejected.length,
+      };
+    }
+    const valid = input.valid.filter((v) => fresh(v.offset));
+    const rejected = input.rejected.filter((r) => fresh(r.record.offset));
+    const skippedRecords = input.valid.length + input.rejected.length - valid.length - rejected.length;
+
+    const classified = classifyBatch(input.partition, valid, progress.clock, deps.lateness);
+    const insertedIds = await insertRawEvents(client, classified.accepted);
+    const inserted: AcceptedReading[] = classified.accepted.filter((r) => insertedIds.has(r.eventId));
+    const aggregatable = inserted.filter((r) => r.lateness !== 'too_late');
+    const revisions = await upsertWindowAggregates(
+      client,
+      aggregateIntoWindows(aggregatable, deps.windowSeconds),
+    );
+    await upsertDevices(client, inserted);
+    const alerts =
+      inserted.length > 0 || classified.clock.maxEventMs !== null
+        ? await deps.alerts.apply(client, input.partition, inserted, classified.clock)
+        : NO_ALERTS;
+    await recordDeadLetters(client, input.group, input.topic, input.partition, rejected, input.attempt);
+    await saveProgress(
+      client,
+      input.group,
+      input.topic,
+      input.partition,
+      (BigInt(input.lastOffset) + 1n).toString(),
+      classified.clock,
+    );
+    return {
+      alreadyApplied: false,
+      skippedRecords,
+      stored: inserted.length,
+      duplicates: valid.length - inserted.length,
+      late: inserted.filter((r) => r.lateness === 'late').length,
+      tooLate: inserted.length - aggregatable.length,
+      revisions,
+      alerts,
+      watermarkMs: classified.clock.watermarkMs,
+    };
+  });
+}
+
+function emptyOutcome(watermarkMs: number | null): Omit<BatchOutcome, 'alreadyApplied' | 'skippedRecords'> {
+  return { stored: 0, duplicates: 0, late: 0, tooLate: 0, revisions: 0, alerts: NO_ALERTS, watermarkMs };
+}

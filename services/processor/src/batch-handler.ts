@@ -1,0 +1,177 @@
+import type { ConsumedBatch, Logger, MessageProducer, Pool } from '@telemetry-pulse/shared';
+import { applyBatch, type ApplyDeps, type BatchOutcome } from './apply-batch';
+import { publishDeadLetters } from './adapters/dlq-publisher';
+import { markDeadLettersPublished, unpublishedDeadLetters } from './adapters/postgres/dead-letters';
+import { backoffMs, classifyFailure } from './domain/failures';
+import { validateRecords } from './domain/plan-batch';
+import type { ProcessorMetrics } from './metrics';
+
+export interface HandlerDeps extends ApplyDeps {
+  readonly pool: Pool;
+  readonly dlqProducer: MessageProducer;
+  readonly metrics: ProcessorMetrics;
+  readonly logger: Logger;
+  readonly group: string;
+  readonly dlqTopic: string;
+  readonly maxFutureSkewMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly pauseAfterMs: number;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const HEARTBEAT_EVERY_MS = 1_000;
+
+/**
+ * Handles one partition batch end to end: validate; apply in one transaction (retrying transient
+ * failures with backoff, pausing the partition during a long outage, heartbeating all along); publish
+ * the batch's dead letters and wait for their acknowledgement; only then commit the Kafka offset.
+ * If the member stops or loses the partition first, it returns without committing: the next owner
+ * re-reads the batch and the stored progress makes that harmless.
+ */
+export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) => Promise<void> {
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { metrics } = deps;
+
+  /** Waits `ms` while keeping the group membership alive; false when the batch must be abandoned. */
+  async function waitActive(batch: ConsumedBatch, ms: number): Promise<boolean> {
+    const until = now() + ms;
+    while (batch.isActive()) {
+      await batch.heartbeat();
+      const left = until - now();
+      if (left <= 0) return true;
+      await sleep(Math.min(left, HEARTBEAT_EVERY_MS));
+    }
+    return false;
+  }
+
+  /** Runs `fn` until it succeeds; transient failures are retried, others rethrown. */
+  async function retrying<T>(
+    batch: ConsumedBatch,
+    what: string,
+    fn: (attempt: number) => Promise<T>,
+  ): Promise<T | undefined> {
+    const started = now();
+    let paused = false;
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await fn(attempt);
+        } catch (err) {
+          if (classifyFailure(err) === 'fatal') throw err;
+          metrics.retries.inc();
+          const log = attempt === 1 || attempt % 10 === 0 ? deps.logger.warn : deps.logger.debug;
+          log.call(
+            deps.logger,
+            { err, partition: batch.partition, attempt, what },
+            'transient failure; retrying',
+          );
+          if (!paused && now() - started >= deps.pauseAfterMs) {
+            batch.pause();
+            paused = true;
+            metrics.pausedPartitions.inc();
+            deps.logger.warn(
+              { partition: batch.partition, what },
+              'partition paused until the failure clears',
+            );
+          }
+          const alive = await waitActive(
+            batch,
+            backoffMs(attempt, deps.retryBaseMs, deps.retryMaxMs, random),
+          );
+          if (!alive) return undefined;
+        }
+      }
+    } finally {
+      if (paused) {
+        batch.resume();
+        metrics.pausedPartitions.dec();
+        deps.logger.info({ partition: batch.partition, what }, 'partition resumed');
+      }
+    }
+  }
+
+  return async (batch) => {
+    const records = batch.records;
+    if (records.length === 0) return;
+    const first = records[0];
+    const last = records[records.length - 1];
+    if (!first || !last) return;
+    const startedAt = now();
+    metrics.consumed.inc(records.length);
+    metrics.batchSize.observe(records.length);
+    const { valid, rejected } = validateRecords(records, now(), deps.maxFutureSkewMs);
+
+    const outcome = await retrying(batch, 'apply batch', async (attempt) => {
+      const endTimer = metrics.txDuration.startTimer();
+      try {
+        const result = await applyBatch(deps, {
+          group: deps.group,
+          topic: batch.topic,
+          partition: batch.partition,
+          firstOffset: first.offset,
+          lastOffset: last.offset,
+          valid,
+          rejected,
+          attempt,
+        });
+        endTimer({ outcome: 'commit' });
+        return result;
+      } catch (err) {
+        endTimer({ outcome: 'rollback' });
+        throw err;
+      }
+    });
+    if (!outcome) return; // stopping or partition lost: nothing committed, the next owner redoes it
+
+    const published = await retrying(batch, 'publish dead letters', async () => {
+      const pending = await unpublishedDeadLetters(
+        deps.pool,
+        deps.group,
+        batch.topic,
+        batch.partition,
+        last.offset,
+      );
+      const headersByOffset = new Map(records.map((r) => [r.offset, r.headers]));
+      await publishDeadLetters(
+        deps.dlqProducer,
+        deps.dlqTopic,
+        { topic: batch.topic, partition: batch.partition, group: deps.group },
+        pending,
+        (offset) => headersByOffset.get(offset) ?? {},
+      );
+      await markDeadLettersPublished(
+        deps.pool,
+        deps.group,
+        batch.topic,
+        batch.partition,
+        pending.map((p) => p.offset),
+      );
+      return pending;
+    });
+    if (!published) return;
+    for (const p of published) metrics.deadLettered.inc({ code: p.errorCode });
+
+    await batch.commit(last.offset);
+    record(outcome, batch, last.offset);
+    metrics.batchDuration.observe((now() - startedAt) / 1000);
+  };
+
+  function record(o: BatchOutcome, batch: ConsumedBatch, lastOffset: string): void {
+    metrics.stored.inc(o.stored);
+    metrics.duplicates.inc(o.duplicates);
+    metrics.skippedReplayed.inc(o.skippedRecords);
+    if (o.late) metrics.late.inc({ lateness: 'late' }, o.late);
+    if (o.tooLate) metrics.late.inc({ lateness: 'too_late' }, o.tooLate);
+    metrics.windowRevisions.inc(o.revisions);
+    for (const t of o.alerts.transitions) metrics.alertTransitions.inc({ rule: t.ruleId, action: t.type });
+    const partition = String(batch.partition);
+    if (o.watermarkMs !== null) metrics.watermarkLag.set({ partition }, (now() - o.watermarkMs) / 1000);
+    const lag = BigInt(batch.highWatermark) - BigInt(lastOffset) - 1n;
+    metrics.consumerLag.set({ partition }, Number(lag < 0n ? 0n : lag));
+  }
+}

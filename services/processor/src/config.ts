@@ -1,0 +1,203 @@
+import {
+  ConfigError,
+  databaseOptionSpecs,
+  DEFAULT_DLQ_TOPIC,
+  DEFAULT_TOPIC,
+  kafkaOptionSpecs,
+  opt,
+  toKafkaConnection,
+  type ConfigOf,
+  type KafkaConnection,
+  type OptionSpec,
+} from '@telemetry-pulse/shared';
+import { z } from 'zod';
+
+/** Every processor option: flag, environment variable, default. README's table is generated from this. */
+export const processorOptionSpecs = {
+  ...kafkaOptionSpecs,
+  ...databaseOptionSpecs,
+  topic: {
+    flag: 'topic',
+    env: 'PROCESSOR_TOPIC',
+    help: 'Topic to consume.',
+    defaultText: DEFAULT_TOPIC,
+    schema: opt.string(DEFAULT_TOPIC),
+  },
+  dlqTopic: {
+    flag: 'dlq-topic',
+    env: 'PROCESSOR_DLQ_TOPIC',
+    help: 'Dead-letter topic for poison messages.',
+    defaultText: DEFAULT_DLQ_TOPIC,
+    schema: opt.string(DEFAULT_DLQ_TOPIC),
+  },
+  groupId: {
+    flag: 'group',
+    env: 'PROCESSOR_GROUP_ID',
+    help: 'Consumer group shared by all processor instances.',
+    defaultText: 'telemetry-processor',
+    schema: opt.string('telemetry-processor'),
+  },
+  partitions: {
+    env: 'PROCESSOR_TOPIC_PARTITIONS',
+    help: 'Partitions used when the processor has to create the topics.',
+    defaultText: '6',
+    schema: opt.int(6, 1, 1024),
+  },
+  concurrency: {
+    flag: 'concurrency',
+    env: 'PROCESSOR_CONCURRENCY',
+    help: 'Partitions processed at once by one instance.',
+    defaultText: '3',
+    schema: opt.int(3, 1, 64),
+  },
+  maxBatchBytes: {
+    flag: 'max-batch-bytes',
+    env: 'PROCESSOR_MAX_BATCH_BYTES',
+    help: 'Bytes fetched per partition per request; bounds the batch size (about 250 bytes per event).',
+    defaultText: '1048576',
+    schema: opt.int(1_048_576, 1024, 64 * 1_048_576),
+  },
+  windows: {
+    env: 'PROCESSOR_WINDOWS',
+    help: 'Tumbling window widths, comma-separated durations.',
+    defaultText: '5m,15m',
+    schema: opt.list('5m,15m').transform((items, ctx) => {
+      const secs = items.map((s) => {
+        const m = /^(\d+)(s|m|h)$/.exec(s);
+        return m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'] : Number.NaN;
+      });
+      if (secs.some((s) => !Number.isInteger(s) || s <= 0) || new Set(secs).size !== secs.length) {
+        ctx.addIssue({ code: 'custom', message: 'must be distinct durations like 5m,15m,1h' });
+        return z.NEVER;
+      }
+      return secs;
+    }),
+  },
+  allowedLatenessMs: {
+    env: 'PROCESSOR_ALLOWED_LATENESS',
+    help: 'Watermark slack: the watermark trails the newest event time by this much.',
+    defaultText: '2m',
+    schema: opt.duration('2m'),
+  },
+  windowGraceMs: {
+    env: 'PROCESSOR_WINDOW_GRACE',
+    help: 'A window is final once the watermark passes its end plus this grace.',
+    defaultText: '1m',
+    schema: opt.duration('1m'),
+  },
+  lateHorizonMs: {
+    env: 'PROCESSOR_LATE_HORIZON',
+    help: 'Readings older than watermark minus this are stored raw, flagged too_late and not aggregated.',
+    defaultText: '24h',
+    schema: opt.duration('24h', 1000),
+  },
+  idleAfterMs: {
+    env: 'PROCESSOR_IDLE_AFTER',
+    help: 'A partition without readings this long has its watermark advanced by the wall clock.',
+    defaultText: '30s',
+    schema: opt.duration('30s', 1000),
+  },
+  maxFutureSkewMs: {
+    env: 'PROCESSOR_MAX_FUTURE_SKEW',
+    help: 'Readings stamped further ahead of the processor clock are dead-lettered (FUTURE_EVENT_TIME).',
+    defaultText: '10m',
+    schema: opt.duration('10m'),
+  },
+  alertRulesFile: {
+    flag: 'alert-rules',
+    env: 'ALERT_RULES_FILE',
+    help: 'JSON file of alert rules; the documented defaults when unset.',
+    schema: opt.optionalString(),
+  },
+  retryBaseMs: {
+    env: 'PROCESSOR_RETRY_BASE',
+    help: 'First retry delay for transient failures.',
+    defaultText: '200ms',
+    schema: opt.duration('200ms', 1),
+  },
+  retryMaxMs: {
+    env: 'PROCESSOR_RETRY_MAX',
+    help: 'Longest retry delay (backoff cap).',
+    defaultText: '5s',
+    schema: opt.duration('5s', 1),
+  },
+  pauseAfterMs: {
+    env: 'PROCESSOR_PAUSE_AFTER',
+    help: 'After failing this long, the partition is paused (still heartbeating) until the database answers.',
+    defaultText: '5s',
+    schema: opt.duration('5s'),
+  },
+  sessionTimeoutMs: {
+    env: 'KAFKA_SESSION_TIMEOUT',
+    help: 'Consumer group session timeout.',
+    defaultText: '30s',
+    schema: opt.duration('30s', 6000),
+  },
+  heartbeatIntervalMs: {
+    env: 'KAFKA_HEARTBEAT_INTERVAL',
+    help: 'Consumer heartbeat interval.',
+    defaultText: '3s',
+    schema: opt.duration('3s', 100),
+  },
+  maintenanceIntervalMs: {
+    env: 'PROCESSOR_MAINTENANCE_INTERVAL',
+    help: 'How often idle watermarks advance and windows are finalised.',
+    defaultText: '5s',
+    schema: opt.duration('5s', 100),
+  },
+  port: {
+    flag: 'port',
+    env: 'PROCESSOR_PORT',
+    help: 'Port of /healthz, /readyz and /metrics (0 = any free port).',
+    defaultText: '9464',
+    schema: opt.int(9464, 0, 65535),
+  },
+  host: {
+    env: 'PROCESSOR_HOST',
+    help: 'Address the operations server binds.',
+    defaultText: '0.0.0.0',
+    schema: opt.string('0.0.0.0'),
+  },
+  shutdownTimeoutMs: {
+    env: 'SHUTDOWN_TIMEOUT',
+    help: 'Deadline for a graceful stop.',
+    defaultText: '25s',
+    schema: opt.duration('25s', 1000),
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    help: 'fatal, error, warn, info, debug, trace or silent.',
+    defaultText: 'info',
+    schema: opt.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  },
+} satisfies Record<string, OptionSpec>;
+
+export type ProcessorOptions = ConfigOf<typeof processorOptionSpecs>;
+export interface ProcessorConfig extends Omit<
+  ProcessorOptions,
+  'brokers' | 'clientId' | 'saslMechanism' | 'saslUsername' | 'saslPassword' | 'ssl'
+> {
+  readonly kafka: KafkaConnection;
+}
+
+/** Cross-field rules; throws ConfigError listing every problem. */
+export function toProcessorConfig(o: ProcessorOptions): ProcessorConfig {
+  const problems: string[] = [];
+  const kafka = toKafkaConnection(o, problems);
+  if (o.retryBaseMs > o.retryMaxMs) problems.push('PROCESSOR_RETRY_BASE must not exceed PROCESSOR_RETRY_MAX');
+  if (o.heartbeatIntervalMs * 3 > o.sessionTimeoutMs) {
+    problems.push('KAFKA_HEARTBEAT_INTERVAL must be at most a third of KAFKA_SESSION_TIMEOUT');
+  }
+  if (o.topic === o.dlqTopic) problems.push('PROCESSOR_DLQ_TOPIC must differ from PROCESSOR_TOPIC');
+  if (problems.length > 0) throw new ConfigError(problems);
+  const {
+    brokers: _b,
+    clientId: _c,
+    saslMechanism: _m,
+    saslUsername: _u,
+    saslPassword: _p,
+    ssl: _s,
+    ...rest
+  } = o;
+  return Object.freeze({ ...rest, kafka });
+}

@@ -1,0 +1,169 @@
+import { SENSOR_RANGES } from '@telemetry-pulse/shared/core';
+import { DEFAULT_THRESHOLD_MESSAGE, formatValue, renderMessage } from './message';
+import { severityRank, type Severity, type ThresholdLevel, type ThresholdRule } from './rules';
+import type { AlertReading, ThresholdAction, ThresholdEvaluation } from './threshold-actions';
+import { INITIAL_THRESHOLD_STATE, type OpenAlertState, type ThresholdState } from './threshold-state';
+
+/**
+ * Runs one device's new readings through a value rule. Pure: same rule, state and readings, same result.
+ *
+ * - **Order.** Readings are sorted by (tsEventMs, eventId). One whose event time is not after the last
+ *   evaluated reading (`state.lastTsMs`, or an earlier reading of the same call with the same
+ *   millisecond) is out of order for this rule: skipped by the engine, counted in `skippedOutOfOrder`,
+ *   and still stored and aggregated by the caller. So redelivered readings change nothing, and feeding a
+ *   stream in batches gives the same actions and state as feeding it at once.
+ * - **Sustained.** A level holds from the reading that crosses its trigger until the first reading back
+ *   past its clear threshold (hysteresis). A gap between readings does not reset that clock; only a reading
+ *   outside the band does. The alert opens at the first reading at which a level has held for `forMs`,
+ *   with the most severe such level.
+ * - **Escalation.** An open alert moves up when a more severe level has held for `forMs`. It never moves
+ *   down: a critical alert whose value falls back to the warning band stays critical until it resolves.
+ * - **Resolve.** When a reading leaves every level's band (back past the lowest level's clear threshold).
+ *   No new alert opens before resolvedAt + `cooldownMs` (event time, inclusive); a condition that kept
+ *   holding through the cooldown opens at the first reading once it is over.
+ * - **Humans.** Acknowledging or resolving in the API does not reach this state: the engine still sees
+ *   its episode open until the value clears, and its escalate/resolve then match no unresolved row.
+ *
+ * Readings of other sensor types are ignored, so a device's whole batch may be passed. Readings of
+ * several devices in one call are a programming error and throw.
+ */
+export function evaluateThreshold(
+  rule: ThresholdRule,
+  state: ThresholdState | undefined,
+  readings: readonly AlertReading[],
+): ThresholdEvaluation {
+  const ordered = readings.filter((r) => r.sensorType === rule.sensorType).sort(byEventTime);
+  const devices = new Set(ordered.map((r) => r.deviceId));
+  if (devices.size > 1) {
+    throw new Error(`evaluateThreshold(${rule.id}): one device per call, got ${[...devices].join(', ')}`);
+  }
+  const initial = state ?? INITIAL_THRESHOLD_STATE;
+  let current = initial;
+  const actions: ThresholdAction[] = [];
+  let skippedOutOfOrder = 0;
+  for (const reading of ordered) {
+    if (current.lastTsMs !== null && reading.tsEventMs <= current.lastTsMs) {
+      skippedOutOfOrder += 1;
+      continue;
+    }
+    const next = step(rule, current, reading);
+    current = next.state;
+    if (next.action) actions.push(next.action);
+  }
+  return { state: current, actions, skippedOutOfOrder, changed: current !== initial };
+}
+
+function step(
+  rule: ThresholdRule,
+  state: ThresholdState,
+  r: AlertReading,
+): { state: ThresholdState; action?: ThresholdAction } {
+  const heldSinceMs: Partial<Record<Severity, number>> = {};
+  for (const level of rule.levels) {
+    const since = state.heldSinceMs[level.severity];
+    if (since !== undefined && holds(level, r.value)) heldSinceMs[level.severity] = since;
+    else if (fires(level, r.value)) heldSinceMs[level.severity] = r.tsEventMs;
+  }
+  const next: ThresholdState = { ...state, lastTsMs: r.tsEventMs, heldSinceMs };
+  const sustained = sustainedLevel(rule, heldSinceMs, r.tsEventMs);
+  const open = state.open;
+  const base = { ruleId: rule.id, deviceId: r.deviceId, atMs: r.tsEventMs, value: r.value };
+
+  if (open === null) {
+    const cooling = state.cooldownUntilMs !== null && r.tsEventMs < state.cooldownUntilMs;
+    if (sustained === undefined || cooling) return { state: next };
+    const opened: OpenAlertState = { severity: sustained.severity, openedAtMs: r.tsEventMs, peak: r.value };
+    return {
+      state: { ...next, open: opened },
+      action: {
+        type: 'open',
+        ...base,
+        siteId: r.siteId,
+        zoneId: r.zoneId,
+        sensorType: rule.sensorType,
+        severity: sustained.severity,
+        message: message(rule, sustained, r),
+      },
+    };
+  }
+  if (Object.keys(heldSinceMs).length === 0) {
+    return {
+      state: { ...next, open: null, cooldownUntilMs: r.tsEventMs + rule.cooldownMs },
+      action: { type: 'resolve', ...base, peak: open.peak },
+    };
+  }
+  const peak = worse(rule, open.peak, r.value);
+  if (sustained !== undefined && severityRank(sustained.severity) > severityRank(open.severity)) {
+    return {
+      state: { ...next, open: { ...open, severity: sustained.severity, peak } },
+      action: {
+        type: 'escalate',
+        ...base,
+        severity: sustained.severity,
+        message: message(rule, sustained, r),
+      },
+    };
+  }
+  return { state: { ...next, open: { ...open, peak } } };
+}
+
+function fires(level: ThresholdLevel, value: number): boolean {
+  return (
+    (level.above !== undefined && value > level.above.trigger) ||
+    (level.below !== undefined && value < level.below.trigger)
+  );
+}
+
+function holds(level: ThresholdLevel, value: number): boolean {
+  return (
+    (level.above !== undefined && value > level.above.clear) ||
+    (level.below !== undefined && value < level.below.clear)
+  );
+}
+
+/** The most severe level that has held for at least `forMs` at `atMs`. */
+function sustainedLevel(
+  rule: ThresholdRule,
+  heldSinceMs: Partial<Record<Severity, number>>,
+  atMs: number,
+): ThresholdLevel | undefined {
+  let best: ThresholdLevel | undefined;
+  for (const level of rule.levels) {
+    const since = heldSinceMs[level.severity];
+    if (since === undefined || atMs - since < rule.forMs) continue;
+    if (best === undefined || severityRank(level.severity) > severityRank(best.severity)) best = level;
+  }
+  return best;
+}
+
+/** Of two values, the one further out of the lowest level's bands (the peak of a two-sided rule may be low). */
+function worse(rule: ThresholdRule, a: number, b: number): number {
+  const lowest = rule.levels[0];
+  const excess = (v: number) =>
+    Math.max(
+      lowest?.above === undefined ? -Infinity : v - lowest.above.clear,
+      lowest?.below === undefined ? -Infinity : lowest.below.clear - v,
+    );
+  return excess(b) > excess(a) ? b : a;
+}
+
+function message(rule: ThresholdRule, level: ThresholdLevel, r: AlertReading): string {
+  const side = level.above !== undefined && r.value > level.above.clear ? 'above' : 'below';
+  const threshold = (side === 'above' ? level.above : level.below)?.trigger ?? Number.NaN;
+  return renderMessage(rule.message ?? DEFAULT_THRESHOLD_MESSAGE, {
+    ruleId: rule.id,
+    deviceId: r.deviceId,
+    siteId: r.siteId,
+    zoneId: r.zoneId,
+    sensorType: rule.sensorType,
+    severity: level.severity,
+    direction: side,
+    threshold: formatValue(threshold),
+    value: formatValue(r.value),
+    unit: SENSOR_RANGES[rule.sensorType].unit,
+  });
+}
+
+function byEventTime(a: AlertReading, b: AlertReading): number {
+  return a.tsEventMs - b.tsEventMs || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+}

@@ -1,0 +1,108 @@
+import { parseEvent, type EventErrorCode, type TelemetryEvent } from '@telemetry-pulse/shared/core';
+import {
+  advanceOnReadings,
+  classifyLateness,
+  type Lateness,
+  type LatenessPolicy,
+  type PartitionClock,
+} from './watermark';
+
+/** One Kafka record as the processor sees it, independent of the client library. */
+export interface InboundRecord {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer | string | undefined>>;
+  readonly timestampMs: number;
+}
+
+/** Why a record goes to the dead-letter topic: a schema refusal, or an event time too far ahead. */
+export type RejectionCode = EventErrorCode | 'FUTURE_EVENT_TIME';
+
+export interface RejectedRecord {
+  readonly record: InboundRecord;
+  readonly code: RejectionCode;
+  readonly reason: string;
+}
+
+export interface ValidReading {
+  readonly event: TelemetryEvent;
+  readonly offset: string;
+}
+
+export interface AcceptedReading extends TelemetryEvent {
+  readonly partition: number;
+  readonly offset: string;
+  readonly lateness: Lateness;
+}
+
+/**
+ * Decodes and validates a batch. Readings stamped more than `maxFutureSkewMs` ahead of the wall clock
+ * are refused: accepted, they would drag the watermark forward and make every honest reading late.
+ */
+export function validateRecords(
+  records: readonly InboundRecord[],
+  wallNowMs: number,
+  maxFutureSkewMs: number,
+): { valid: ValidReading[]; rejected: RejectedRecord[] } {
+  const valid: ValidReading[] = [];
+  const rejected: RejectedRecord[] = [];
+  for (const record of records) {
+    const parsed = parseEvent(record.value);
+    if (!parsed.ok) {
+      rejected.push({ record, code: parsed.code, reason: parsed.message });
+    } else if (parsed.event.tsEventMs > wallNowMs + maxFutureSkewMs) {
+      const ts = new Date(parsed.event.tsEventMs).toISOString();
+      rejected.push({
+        record,
+        code: 'FUTURE_EVENT_TIME',
+        reason: `ts_event ${ts} is more than ${maxFutureSkewMs} ms ahead of the processor's clock`,
+      });
+    } else {
+      valid.push({ event: parsed.event, offset: record.offset });
+    }
+  }
+  return { valid, rejected };
+}
+
+export interface ClassifiedBatch {
+  /** One reading per event id (first occurrence wins), sorted by event id for a stable lock order. */
+  readonly accepted: AcceptedReading[];
+  /** Same event id more than once inside this batch. */
+  readonly duplicatesInBatch: number;
+  readonly clock: PartitionClock;
+}
+
+/**
+ * Classifies each reading, in offset order, against the partition watermark as it stands after every
+ * earlier record of the partition (the clock persists across batches), so a reading's lateness depends
+ * only on what precedes it in the partition, never on where batch boundaries fell. Drops in-batch
+ * duplicates.
+ */
+export function classifyBatch(
+  partition: number,
+  valid: readonly ValidReading[],
+  clock: PartitionClock,
+  policy: LatenessPolicy,
+): ClassifiedBatch {
+  const seen = new Map<string, AcceptedReading>();
+  let duplicatesInBatch = 0;
+  let current = clock;
+  for (const { event, offset } of valid) {
+    if (seen.has(event.eventId)) {
+      duplicatesInBatch += 1;
+      continue;
+    }
+    seen.set(event.eventId, {
+      ...event,
+      partition,
+      offset,
+      lateness: classifyLateness(event.tsEventMs, current.watermarkMs, policy),
+    });
+    current = advanceOnReadings(current, event.tsEventMs, policy);
+  }
+  const accepted = [...seen.values()].sort((a, b) =>
+    a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0,
+  );
+  return { accepted, duplicatesInBatch, clock: current };
+}

@@ -1,0 +1,57 @@
+/**
+ * Event-time progress of one partition. The watermark says "no reading older than this is still
+ * expected"; it only moves forward.
+ */
+export interface PartitionClock {
+  /** Newest event time seen, epoch ms; null before the first reading. */
+  readonly maxEventMs: number | null;
+  readonly watermarkMs: number | null;
+}
+
+export interface LatenessPolicy {
+  /** Slack for out-of-order readings: watermark = max event time - allowedLatenessMs. */
+  readonly allowedLatenessMs: number;
+  /** Readings older than watermark - horizonMs are stored raw, flagged too_late, and not aggregated. */
+  readonly horizonMs: number;
+  /** A partition with no reading for this long (wall clock) advances its watermark by the wall clock. */
+  readonly idleAfterMs: number;
+}
+
+export type Lateness = 'on_time' | 'late' | 'too_late';
+
+export const NEW_CLOCK: PartitionClock = { maxEventMs: null, watermarkMs: null };
+
+/**
+ * on_time: at or after the watermark; late: behind it but within the horizon (its window is revised and
+ * the revision counted); too_late: beyond the horizon (kept raw and flagged, never aggregated).
+ */
+export function classifyLateness(tsMs: number, watermarkMs: number | null, policy: LatenessPolicy): Lateness {
+  if (watermarkMs === null || tsMs >= watermarkMs) return 'on_time';
+  return tsMs < watermarkMs - policy.horizonMs ? 'too_late' : 'late';
+}
+
+/** Moves the clock after a batch whose newest reading is `batchMaxEventMs`. */
+export function advanceOnReadings(
+  clock: PartitionClock,
+  batchMaxEventMs: number,
+  policy: LatenessPolicy,
+): PartitionClock {
+  const maxEventMs =
+    clock.maxEventMs === null ? batchMaxEventMs : Math.max(clock.maxEventMs, batchMaxEventMs);
+  return {
+    maxEventMs,
+    watermarkMs: maxOf(clock.watermarkMs, maxEventMs - policy.allowedLatenessMs),
+  };
+}
+
+/**
+ * An idle partition must not hold every window open forever: once it has had no reading for
+ * `idleAfterMs` (wall clock), its watermark may follow the wall clock, minus the allowed lateness.
+ */
+export function idleWatermarkMs(wallNowMs: number, policy: LatenessPolicy): number {
+  return wallNowMs - policy.allowedLatenessMs;
+}
+
+function maxOf(a: number | null, b: number): number {
+  return a === null ? b : Math.max(a, b);
+}

@@ -1,0 +1,10 @@
+export * from './app';
+export * from './compose';
+export * from './config';
+export * from './metrics';
+export * from './domain/windows';
+export * from './domain/watermark';
+export * from './domain/plan-batch';
+export * from './domain/failures';
+export * from './domain/alerts';
+export { DLQ_HEADERS } from './adapters/dlq-publisher';

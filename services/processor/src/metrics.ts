@@ -1,0 +1,101 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The processor's Prometheus metrics; labels are bounded (no event or device ids). */
+export function createProcessorMetrics(registry = new Registry()) {
+  collectDefaultMetrics({ register: registry });
+  const m = {
+    registry,
+    consumed: new Counter({
+      name: 'telemetry_processor_events_consumed_total',
+      help: 'Records read from the events topic.',
+      registers: [registry],
+    }),
+    stored: new Counter({
+      name: 'telemetry_processor_events_stored_total',
+      help: 'Readings inserted as new raw rows.',
+      registers: [registry],
+    }),
+    duplicates: new Counter({
+      name: 'telemetry_processor_events_duplicate_total',
+      help: 'Valid readings whose event id was already stored or repeated in the batch.',
+      registers: [registry],
+    }),
+    late: new Counter({
+      name: 'telemetry_processor_events_late_total',
+      help: 'Stored readings behind the partition watermark, by lateness (late or too_late).',
+      labelNames: ['lateness'] as const,
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'telemetry_processor_events_dead_lettered_total',
+      help: 'Records sent to the dead-letter topic, by error code.',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    skippedReplayed: new Counter({
+      name: 'telemetry_processor_records_skipped_total',
+      help: 'Records skipped because the database already holds their effects (redelivery after a crash or rebalance).',
+      registers: [registry],
+    }),
+    windowRevisions: new Counter({
+      name: 'telemetry_processor_window_revisions_total',
+      help: 'Updates to windows that were already final (late readings).',
+      registers: [registry],
+    }),
+    windowsFinalised: new Counter({
+      name: 'telemetry_processor_windows_finalised_total',
+      help: 'Windows marked final by the watermark.',
+      registers: [registry],
+    }),
+    alertTransitions: new Counter({
+      name: 'telemetry_processor_alert_transitions_total',
+      help: 'Alert lifecycle changes made by the engine, by rule and action.',
+      labelNames: ['rule', 'action'] as const,
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'telemetry_processor_retries_total',
+      help: 'Batch attempts that failed transiently and were retried.',
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'telemetry_processor_batch_size',
+      help: 'Records per processed batch.',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+      registers: [registry],
+    }),
+    batchDuration: new Histogram({
+      name: 'telemetry_processor_batch_duration_seconds',
+      help: 'Time from receiving a batch to committing its offset, retries included.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    txDuration: new Histogram({
+      name: 'telemetry_processor_db_transaction_duration_seconds',
+      help: 'Duration of one batch transaction attempt.',
+      labelNames: ['outcome'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    pausedPartitions: new Gauge({
+      name: 'telemetry_processor_paused_partitions',
+      help: 'Partitions paused while their batch waits for the database.',
+      registers: [registry],
+    }),
+    watermarkLag: new Gauge({
+      name: 'telemetry_processor_watermark_age_seconds',
+      help: 'Wall clock minus the partition watermark.',
+      labelNames: ['partition'] as const,
+      registers: [registry],
+    }),
+    consumerLag: new Gauge({
+      name: 'telemetry_processor_consumer_lag',
+      help: 'High watermark minus the next offset to process, per partition, after the last batch.',
+      labelNames: ['partition'] as const,
+      registers: [registry],
+    }),
+  };
+  return m;
+}
+
+export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>;

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { DEFAULT_DATABASE_URL, createLogger } from '@telemetry-pulse/shared';
+
+/** The real broker started by scripts/infra.sh (or KAFKA_BROKERS). */
+export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+/** The real PostgreSQL started by scripts/infra.sh (or DATABASE_URL); tests create scratch databases on it. */
+export const ADMIN_DATABASE_URL = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+
+export const quietLogger = createLogger({
+  service: 'test',
+  level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent',
+});
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+export function testKafka(): Kafka {
+  return new Kafka({ clientId: 'telemetry-test', brokers: BROKERS, logLevel: logLevel.NOTHING });
+}
+
+export interface ScratchDatabase {
+  readonly url: string;
+  readonly name: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database on the real server, so test files never see each other's rows. */
+export async function createScratchDatabase(): Promise<ScratchDatabase> {
+  const name = uniqueName('tp_it').replace(/-/g, '_');
+  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      const c = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
