@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# What `npm test` runs: install node dependencies when needed, compile, bring up
+# Kafka and PostgreSQL (scripts/infra.sh), then jest with any arguments passed on,
+# e.g. `npm test -- --selectProjects unit`. Exits with jest's exit code.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOG_PREFIX='test'
+cd "$REPO_ROOT"
+
+# npm ci rewrites node_modules/.package-lock.json, so a lock file newer than it
+# means the installed tree is out of date.
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "installing node dependencies (npm ci)..."
+  npm ci --no-audit --no-fund
+fi
+
+log "compiling TypeScript (tsc --build)..."
+# --no-install: never fetch some other package called "tsc" from the registry.
+npx --no-install tsc --build
+
+bash scripts/infra.sh up
+eval "$(bash scripts/infra.sh env)"
+log "running jest with KAFKA_BROKERS=$KAFKA_BROKERS DATABASE_URL=${DATABASE_URL%%://*}://..."
+
+status=0
+npx --no-install jest "$@" || status=$?
+
+log "Kafka and PostgreSQL are left running for the next run; stop them with: npm run infra down"
+exit "$status"
