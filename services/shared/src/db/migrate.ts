@@ -50,6 +50,8 @@ export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DI
   const migrations = await loadMigrations(dir);
   const client = await pool.connect();
   const applied: number[] = [];
+  const onError = (err: Error): void => logger.warn({ err }, 'migration connection failed');
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -97,6 +99,7 @@ export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DI
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    client.off('error', onError);
     client.release();
   }
   return applied;

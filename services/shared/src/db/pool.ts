@@ -34,6 +34,12 @@ export async function withTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  // A connection that dies between two queries emits 'error' on the checked-out client; unheard, that
+  // would crash the process. The next query fails anyway and the caller's retry handles it.
+  const onError = (): void => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -47,6 +53,7 @@ export async function withTransaction<T>(
     }
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
