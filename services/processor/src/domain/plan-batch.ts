@@ -91,14 +91,15 @@ export function classifyBatch(
   for (const { event, offset } of valid) {
     if (seen.has(event.eventId)) {
       duplicatesInBatch += 1;
-      continue;
+    } else {
+      seen.set(event.eventId, {
+        ...event,
+        partition,
+        offset,
+        lateness: classifyLateness(event.tsEventMs, current.watermarkMs, policy),
+      });
     }
-    seen.set(event.eventId, {
-      ...event,
-      partition,
-      offset,
-      lateness: classifyLateness(event.tsEventMs, current.watermarkMs, policy),
-    });
+    // Every record moves the clock, duplicates included: the same record in a later batch would too.
     current = advanceOnReadings(current, event.tsEventMs, policy);
   }
   const accepted = [...seen.values()].sort((a, b) =>
