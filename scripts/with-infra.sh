@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# with-infra.sh COMMAND...: installs node dependencies when needed, compiles, brings Kafka and
+# PostgreSQL up, exports KAFKA_BROKERS and DATABASE_URL, then runs COMMAND (benchmarks use it).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOG_PREFIX='bench'
+cd "$REPO_ROOT"
+if [[ $# -eq 0 || $1 == --help ]]; then
+  echo "Usage: scripts/with-infra.sh COMMAND [ARGS...]" >&2
+  exit 2
+fi
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "installing node dependencies (npm ci)..."
+  npm ci --no-audit --no-fund
+fi
+npx --no-install tsc --build
+bash scripts/infra.sh up
+eval "$(bash scripts/infra.sh env)"
+export KAFKA_BROKERS DATABASE_URL
+exec "$@"

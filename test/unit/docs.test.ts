@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { formatOptionsTable } from '@telemetry-pulse/shared/core';
+import { processorOptionSpecs } from '@telemetry-pulse/processor';
+import { simulatorOptionSpecs } from '@telemetry-pulse/simulator';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { render } = require('../../scripts/docs.js') as {
+  render: (readme: string, blocks: Record<string, string>) => string;
+};
+
+describe('README', () => {
+  it('documents every option with the defaults the code applies (run `npm run docs` when this fails)', () => {
+    const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const expected = render(readme, {
+      processor: formatOptionsTable(processorOptionSpecs),
+      simulator: formatOptionsTable(simulatorOptionSpecs),
+    });
+    expect(readme).toBe(expected);
+  });
+});
