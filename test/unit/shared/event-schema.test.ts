@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { parseEvent, SENSOR_RANGES, SENSOR_TYPES, serializeEvent, validateEvent } from '@telemetry-pulse/shared';
+import {
+  parseEvent,
+  SENSOR_RANGES,
+  SENSOR_TYPES,
+  serializeEvent,
+  validateEvent,
+} from '@telemetry-pulse/shared';
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 2_000);
 
@@ -92,18 +98,28 @@ describe('event schema v1', () => {
   });
 
   describe('properties', () => {
-    const validEvent = fc.record({
-      event_id: fc.uuid(),
-      device_id: fc.string({ minLength: 1, maxLength: 128, unit: 'grapheme-ascii' }).filter((s) => !/[\u0000-\u001f\u007f]/.test(s)),
-      site_id: fc.stringMatching(/^[a-z0-9-]{1,20}$/),
-      zone_id: fc.stringMatching(/^[a-z0-9-]{1,20}$/),
-      sensor_type: fc.constantFrom(...SENSOR_TYPES),
-      fraction: fc.double({ min: 0, max: 1, noNaN: true }),
-      ts: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }),
-    }).map(({ fraction, ts, ...rest }) => {
-      const range = SENSOR_RANGES[rest.sensor_type];
-      return { ...rest, value: range.min + fraction * (range.max - range.min), ts_event: new Date(ts).toISOString() };
-    });
+    // eslint-disable-next-line no-control-regex -- the property is exactly "no control characters"
+    const CONTROL = /[\u0000-\u001f\u007f]/;
+    const validEvent = fc
+      .record({
+        event_id: fc.uuid(),
+        device_id: fc
+          .string({ minLength: 1, maxLength: 128, unit: 'grapheme-ascii' })
+          .filter((s) => !CONTROL.test(s)),
+        site_id: fc.stringMatching(/^[a-z0-9-]{1,20}$/),
+        zone_id: fc.stringMatching(/^[a-z0-9-]{1,20}$/),
+        sensor_type: fc.constantFrom(...SENSOR_TYPES),
+        fraction: fc.double({ min: 0, max: 1, noNaN: true }),
+        ts: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }),
+      })
+      .map(({ fraction, ts, ...rest }) => {
+        const range = SENSOR_RANGES[rest.sensor_type];
+        return {
+          ...rest,
+          value: range.min + fraction * (range.max - range.min),
+          ts_event: new Date(ts).toISOString(),
+        };
+      });
 
     it('never throws, on any JSON value or any bytes', () => {
       fc.assert(
@@ -119,9 +135,12 @@ describe('event schema v1', () => {
         }),
         { numRuns: NUM_RUNS },
       );
-      fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => void parseEvent(Buffer.from(bytes))), {
-        numRuns: NUM_RUNS,
-      });
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => void parseEvent(Buffer.from(bytes))),
+        {
+          numRuns: NUM_RUNS,
+        },
+      );
     });
 
     it('accepts every event within the documented bounds', () => {
