@@ -12,8 +12,18 @@ const README = path.join(__dirname, '..', 'README.md');
 function tables() {
   const { formatOptionsTable } = require('../services/shared/dist/core');
   return {
-    processor: formatOptionsTable(require('../services/processor/dist/config').processorOptionSpecs),
-    simulator: formatOptionsTable(require('../services/simulator/dist/config').simulatorOptionSpecs),
+    processor: formatOptionsTable(require('../services/processor/dist/index.js').processorOptionSpecs),
+    simulator: formatOptionsTable(require('../services/simulator/dist/index.js').simulatorOptionSpecs),
+    ...dlqTables(formatOptionsTable, require('../services/processor/dist/dlq/options')),
+  };
+}
+
+/** The DLQ tool's three commands, one table each. */
+function dlqTables(format, specs) {
+  return {
+    'dlq-list': format(specs.listOptionSpecs),
+    'dlq-inspect': format(specs.inspectOptionSpecs),
+    'dlq-replay': format(specs.replayOptionSpecs),
   };
 }
 
@@ -45,4 +55,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { render };
+module.exports = { render, dlqTables };

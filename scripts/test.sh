@@ -20,6 +20,17 @@ log "compiling TypeScript (tsc --build)..."
 # --no-install: never fetch some other package called "tsc" from the registry.
 npx --no-install tsc --build
 
+# The whole suite (no arguments) starts with the linter and the formatter check: cheap, and a style
+# problem is cheaper to fix now than in review.
+if [[ $# -eq 0 ]]; then
+  log "linting (eslint) and checking formatting (prettier)..."
+  npx --no-install eslint .
+  npx --no-install prettier --check . >/dev/null || {
+    npx --no-install prettier --list-different .
+    die "files above are not formatted" "run: npm run format"
+  }
+fi
+
 bash scripts/infra.sh up
 eval "$(bash scripts/infra.sh env)"
 log "running jest with KAFKA_BROKERS=$KAFKA_BROKERS DATABASE_URL=${DATABASE_URL%%://*}://..."

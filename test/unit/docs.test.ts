@@ -3,10 +3,12 @@ import path from 'node:path';
 import { formatOptionsTable } from '@telemetry-pulse/shared/core';
 import { processorOptionSpecs } from '@telemetry-pulse/processor';
 import { simulatorOptionSpecs } from '@telemetry-pulse/simulator';
+import * as dlqOptions from '../../services/processor/src/dlq/options';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { render } = require('../../scripts/docs.js') as {
+const { render, dlqTables } = require('../../scripts/docs.js') as {
   render: (readme: string, blocks: Record<string, string>) => string;
+  dlqTables: (format: typeof formatOptionsTable, specs: typeof dlqOptions) => Record<string, string>;
 };
 
 describe('README', () => {
@@ -15,6 +17,7 @@ describe('README', () => {
     const expected = render(readme, {
       processor: formatOptionsTable(processorOptionSpecs),
       simulator: formatOptionsTable(simulatorOptionSpecs),
+      ...dlqTables(formatOptionsTable, dlqOptions),
     });
     expect(readme).toBe(expected);
   });

@@ -7,4 +7,4 @@ export * from './domain/watermark';
 export * from './domain/plan-batch';
 export * from './domain/failures';
 export * from './domain/alerts';
-export { DLQ_HEADERS } from './adapters/dlq-publisher';
+export * from './domain/dlq-headers';

@@ -1,18 +1,8 @@
 import type { MessageProducer } from '@telemetry-pulse/shared';
+import { DLQ_HEADERS } from '../domain/dlq-headers';
 import type { DeadLetterRow } from './postgres/dead-letters';
 
-/** Header names on every dead letter; the DLQ tool filters and replays by them. */
-export const DLQ_HEADERS = {
-  errorCode: 'x-error-code',
-  errorMessage: 'x-error-message',
-  originalTopic: 'x-original-topic',
-  originalPartition: 'x-original-partition',
-  originalOffset: 'x-original-offset',
-  originalTimestamp: 'x-original-timestamp',
-  consumerGroup: 'x-consumer-group',
-  attempts: 'x-attempt-count',
-  replayCount: 'x-replay-count',
-} as const;
+export { DLQ_HEADERS };
 
 /**
  * Publishes dead letters with the original key and bytes, and headers naming the error and origin.

@@ -1,3 +1,4 @@
 export * from './sensor';
 export * from './timestamp';
 export * from './schema';
+export * from './topics';

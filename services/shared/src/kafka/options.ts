@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { opt, type OptionSpec } from '../config';
 
-export const DEFAULT_TOPIC = 'telemetry.events';
-export const DEFAULT_DLQ_TOPIC = 'telemetry.events.dlq';
-
 /** Connection options shared by every Kafka client of the project (local broker, Redpanda, Upstash). */
 export const kafkaOptionSpecs = {
   brokers: {
