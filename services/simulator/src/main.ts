@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import {
+  createKafkaClient,
+  createKafkaProducer,
+  createLogger,
+  ensureTopics,
+  formatHelp,
+  runMain,
+  runUntilSignalled,
+} from '@telemetry-pulse/shared';
+import { createSimulator } from './app';
+import { parseSimulatorConfig } from './config';
+import { simulatorOptionSpecs } from './options';
+
+const USAGE = 'telemetry-simulator [options]   (from the repository: npm run simulator -- [options])';
+const SUMMARY =
+  'Simulates a smart-building fleet (sites × zones × devices reporting CO2, temperature, humidity and\n' +
+  'occupancy) and publishes its telemetry to Kafka, with anomalies, duplicates, late, out-of-order and\n' +
+  'malformed messages injected at configurable rates. Runs live at --rate, for --count messages or\n' +
+  '--duration, or backfills history with --backfill.';
+
+/** Composition root: the only place that reads the environment and builds real collaborators. */
+runMain(async () => {
+  const parsed = parseSimulatorConfig(process.argv.slice(2), process.env);
+  if (parsed.help) {
+    process.stdout.write(`${formatHelp(USAGE, SUMMARY, simulatorOptionSpecs)}\n`);
+    return;
+  }
+  const { config } = parsed;
+  const logger = createLogger({ service: 'simulator', level: config.logLevel });
+  const kafka = createKafkaClient(config.kafka, logger);
+  // Idempotent: a retried batch never lands twice, so the only duplicates are the injected ones.
+  const producer = createKafkaProducer(kafka, { idempotent: true, compression: config.producer.compression });
+  const simulator = createSimulator({
+    config,
+    producer,
+    logger,
+    ensureTopics: (topics) => ensureTopics(kafka, topics, logger),
+    progress: (line) => process.stderr.write(`${line}\n`),
+  });
+  await simulator.start();
+  // A failed run rejects `done`: runMain reports it and exits 1 (the error is already logged with its cause).
+  await runUntilSignalled({ stop: simulator.stop, done: simulator.done.then(() => undefined) }, logger);
+});
