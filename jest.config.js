@@ -1,6 +1,6 @@
 // Three projects, one per layer of the test pyramid. Integration and e2e tests talk to the real Kafka and
 // PostgreSQL that scripts/infra.sh starts (KAFKA_BROKERS / DATABASE_URL), never to mocks.
-const tsJest = ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }];
 const moduleNameMapper = {
   '^@telemetry-pulse/shared/core$': '<rootDir>/services/shared/src/core',
   '^@telemetry-pulse/(shared|simulator|processor|api|operator)$': '<rootDir>/services/$1/src',

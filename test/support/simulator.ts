@@ -1,0 +1,23 @@
+import { createKafkaClient, createKafkaProducer, ensureTopics } from '@telemetry-pulse/shared';
+import { createSimulator, parseSimulatorConfig, type RunSummary } from '@telemetry-pulse/simulator';
+import { BROKERS, quietLogger } from './infra';
+
+/** Runs the real simulator in-process with CLI-style `args` against the real broker, to the end of its run. */
+export async function runTestSimulator(args: readonly string[]): Promise<RunSummary> {
+  const parsed = parseSimulatorConfig([...args, '--brokers', BROKERS.join(',')], {});
+  if (parsed.help) throw new Error('unexpected --help');
+  const { config } = parsed;
+  const kafka = createKafkaClient(config.kafka, quietLogger);
+  const simulator = createSimulator({
+    config,
+    producer: createKafkaProducer(kafka, { idempotent: true, compression: config.producer.compression }),
+    logger: quietLogger,
+    ensureTopics: (topics) => ensureTopics(kafka, topics, quietLogger),
+  });
+  await simulator.start();
+  try {
+    return await simulator.done;
+  } finally {
+    await simulator.stop();
+  }
+}
