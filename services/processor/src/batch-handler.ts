@@ -128,31 +128,36 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
     });
     if (!outcome) return; // stopping or partition lost: nothing committed, the next owner redoes it
 
-    const published = await retrying(batch, 'publish dead letters', async () => {
-      const pending = await unpublishedDeadLetters(
-        deps.pool,
-        deps.group,
-        batch.topic,
-        batch.partition,
-        last.offset,
-      );
-      const headersByOffset = new Map(records.map((r) => [r.offset, r.headers]));
-      await publishDeadLetters(
-        deps.dlqProducer,
-        deps.dlqTopic,
-        { topic: batch.topic, partition: batch.partition, group: deps.group },
-        pending,
-        (offset) => headersByOffset.get(offset) ?? {},
-      );
-      await markDeadLettersPublished(
-        deps.pool,
-        deps.group,
-        batch.topic,
-        batch.partition,
-        pending.map((p) => p.offset),
-      );
-      return pending;
-    });
+    // Dead letters can only be pending for offsets of this batch (an unpublished one keeps its batch's
+    // offset uncommitted, so the batch comes back): no rejected record, nothing to look up.
+    const published =
+      rejected.length === 0
+        ? []
+        : await retrying(batch, 'publish dead letters', async () => {
+            const pending = await unpublishedDeadLetters(
+              deps.pool,
+              deps.group,
+              batch.topic,
+              batch.partition,
+              last.offset,
+            );
+            const headersByOffset = new Map(records.map((r) => [r.offset, r.headers]));
+            await publishDeadLetters(
+              deps.dlqProducer,
+              deps.dlqTopic,
+              { topic: batch.topic, partition: batch.partition, group: deps.group },
+              pending,
+              (offset) => headersByOffset.get(offset) ?? {},
+            );
+            await markDeadLettersPublished(
+              deps.pool,
+              deps.group,
+              batch.topic,
+              batch.partition,
+              pending.map((p) => p.offset),
+            );
+            return pending;
+          });
     if (!published) return;
     for (const p of published) metrics.deadLettered.inc({ code: p.errorCode });
 

@@ -100,7 +100,10 @@ export function classifyBatch(
       });
     }
     // Every record moves the clock, duplicates included: the same record in a later batch would too.
-    current = advanceOnReadings(current, event.tsEventMs, policy);
+    // (Only a new maximum can move it; skipping the rest saves an allocation per record.)
+    if (current.maxEventMs === null || event.tsEventMs > current.maxEventMs) {
+      current = advanceOnReadings(current, event.tsEventMs, policy);
+    }
   }
   const accepted = [...seen.values()].sort((a, b) =>
     a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0,

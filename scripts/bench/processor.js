@@ -1,0 +1,345 @@
+#!/usr/bin/env node
+'use strict';
+// npm run bench:processor: the processor against two baselines, measured side by side in one run on
+// the real local broker and database:
+//   1. a raw kafkajs eachBatch loop that only counts the backlog's messages,
+//   2. a raw COPY of the same rows into a table identical to raw_events,
+//   3. the processor (compiled CLI, its own process) draining the same backlog,
+// then a soak at half the processor's rate for latency (produce -> stored raw row) and memory (RSS).
+const { spawn, execFileSync } = require('node:child_process');
+const path = require('node:path');
+const { randomUUID } = require('node:crypto');
+const { parseArgs } = require('node:util');
+const pg = require('pg');
+const { from: copyFrom } = require('pg-copy-streams');
+const { pipeline } = require('node:stream/promises');
+const { Readable } = require('node:stream');
+const {
+  BROKERS,
+  uid,
+  kafka,
+  sleep,
+  fmt,
+  scratchDatabase,
+  withAdmin,
+  rssMiB,
+  percentile,
+} = require('./common');
+
+const ROOT = path.join(__dirname, '..', '..');
+const HELP = `Usage: npm run bench:processor -- [--backfill 24h] [--interval 30s] [--soak 5m] [--soak-rate N]
+
+  --backfill   history the simulator preloads (default 24h; with 45 devices x 4 sensors every
+               --interval 30s that is 518,400 events)
+  --interval   simulated time between a device's reports in the backfill (default 30s)
+  --soak       length of the half-rate run for latency and memory (default 5m; 0 skips it)
+  --soak-rate  events/s for the soak (default: half the processor's measured drain rate)`;
+
+const { values: args } = parseArgs({
+  options: {
+    backfill: { type: 'string', default: '24h' },
+    interval: { type: 'string', default: '30s' },
+    soak: { type: 'string', default: '5m' },
+    'soak-rate': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (args.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const durationMs = (s) => {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(s);
+  if (!m) throw new Error(`not a duration: ${s}`);
+  return Number(m[1]) * { ms: 1, s: 1e3, m: 6e4, h: 36e5 }[m[2]];
+};
+const soakMs = args.soak === '0' ? 0 : durationMs(args.soak);
+const log = (msg) => console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${msg}`);
+
+async function preload(topic) {
+  log(`preloading ${topic} with the simulator's backfill (${args.backfill} every ${args.interval})...`);
+  const started = Date.now();
+  execFileSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'services/simulator/dist/main.js'),
+      '--backfill',
+      args.backfill,
+      '--interval',
+      args.interval,
+      '--rate',
+      '0',
+      '--seed',
+      '1',
+      '--topic',
+      topic,
+      '--dlq-topic',
+      `${topic}.dlq`,
+      '--partitions',
+      '6',
+      // Clean readings: the baselines parse every message, and faults are the fault tests' business.
+      ...['--duplicate-rate', '0', '--late-rate', '0', '--out-of-order-rate', '0'],
+      ...['--malformed-rate', '0', '--anomaly-rate', '0'],
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'warn', KAFKA_BROKERS: BROKERS.join(',') },
+    },
+  );
+  const offsets = await withAdmin((a) => a.fetchTopicOffsets(topic));
+  const total = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  log(`preloaded ${fmt(total)} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return total;
+}
+
+/** Baseline 1: consume the backlog and only count. Optionally keep the values (untimed pass). */
+async function consumeAll(topic, total, keep) {
+  const consumer = kafka().consumer({ groupId: uid('bench-raw'), maxBytesPerPartition: 1_048_576 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const kept = [];
+  let seen = 0;
+  let first = 0;
+  let resolveDone;
+  const done = new Promise((r) => (resolveDone = r));
+  await consumer.run({
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch }) => {
+      if (!first) first = Date.now();
+      seen += batch.messages.length;
+      if (keep)
+        for (const m of batch.messages)
+          kept.push({ partition: batch.partition, offset: m.offset, value: m.value });
+      if (seen >= total) resolveDone();
+    },
+  });
+  await done;
+  const elapsed = (Date.now() - first) / 1000;
+  await consumer.disconnect();
+  return { rate: total / elapsed, elapsed, kept };
+}
+
+/** Baseline 2: COPY the same rows into a table identical to raw_events (same columns and indexes). */
+async function rawCopy(dbUrl, messages) {
+  const csv = [];
+  for (const m of messages) {
+    const e = JSON.parse(m.value.toString());
+    csv.push(
+      [
+        e.event_id,
+        e.device_id,
+        e.site_id,
+        e.zone_id,
+        e.sensor_type,
+        e.value,
+        e.unit ?? '',
+        e.ts_event,
+        m.partition,
+        m.offset,
+        'on_time',
+      ].join(',') + '\n',
+    );
+  }
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  await client.query('CREATE TABLE raw_copy (LIKE raw_events INCLUDING ALL)');
+  const started = Date.now();
+  await client.query('BEGIN');
+  const stream = client.query(
+    copyFrom(`COPY raw_copy (event_id, device_id, site_id, zone_id, sensor_type, value, unit, ts_event,
+      kafka_partition, kafka_offset, lateness) FROM STDIN WITH (FORMAT csv)`),
+  );
+  await pipeline(Readable.from(csv), stream);
+  await client.query('COMMIT');
+  const elapsed = (Date.now() - started) / 1000;
+  await client.query('DROP TABLE raw_copy');
+  await client.end();
+  return { rate: messages.length / elapsed, elapsed };
+}
+
+function spawnProcessor(env) {
+  // BENCH_NODE_ARGS: extra node flags for the processor, e.g. --cpu-prof to see where its time goes.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'services/processor/dist/main.js')], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function applied(pool, group, topic) {
+  const { rows } = await pool.query(
+    'SELECT coalesce(sum(greatest(next_offset, 0)), 0)::bigint AS n FROM consumer_offsets WHERE consumer_group = $1 AND topic = $2',
+    [group, topic],
+  );
+  return Number(rows[0].n);
+}
+
+async function waitReady(port, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return Date.now();
+    await sleep(100);
+  }
+  throw new Error('processor not ready within 60 s');
+}
+
+/** The soak: produce at `rate` for `ms`, sampling 1 in 20 events' produce time, then read their stored times. */
+async function soak(topic, pool, group, pid, rate, ms, alreadyApplied) {
+  const producer = kafka().producer();
+  await producer.connect();
+  const sampled = new Map();
+  const rss = [];
+  const tickMs = 100;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const started = Date.now();
+  let sent = 0;
+  let nextRss = started;
+  log(`soak: ${fmt(rate)} events/s for ${ms / 1000} s...`);
+  for (let tick = 0; Date.now() - started < ms; tick += 1) {
+    const due = started + tick * tickMs;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const now = Date.now();
+    const messages = [];
+    for (let i = 0; i < perTick; i += 1) {
+      const d = (sent + i) % 45;
+      const id = randomUUID();
+      if ((sent + i) % 20 === 0) sampled.set(id, now);
+      messages.push({
+        key: `dev-${d}`,
+        value: JSON.stringify({
+          event_id: id,
+          device_id: `dev-${d}`,
+          site_id: `site-${d % 3}`,
+          zone_id: `zone-${d % 15}`,
+          sensor_type: 'co2',
+          value: 450 + (i % 300),
+          ts_event: new Date(now).toISOString(),
+        }),
+      });
+    }
+    await producer.send({ topic, messages });
+    sent += messages.length;
+    if (now >= nextRss) {
+      rss.push({ t: (now - started) / 1000, mib: rssMiB(pid) });
+      nextRss += 5_000;
+    }
+  }
+  await producer.disconnect();
+  const deadline = Date.now() + 120_000;
+  while ((await applied(pool, group, topic)) < alreadyApplied + sent && Date.now() < deadline)
+    await sleep(200);
+  const ids = [...sampled.keys()];
+  const { rows } = await pool.query(
+    `SELECT event_id, (extract(epoch FROM ingested_at) * 1000)::float8 AS at FROM raw_events WHERE event_id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const latencies = rows.map((r) => r.at - sampled.get(r.event_id)).sort((a, b) => a - b);
+  return {
+    sent,
+    actualRate: sent / ((Date.now() - started) / 1000),
+    latencies,
+    missing: ids.length - rows.length,
+    rss,
+  };
+}
+
+async function main() {
+  const topic = uid('bench.events');
+  const total = await preload(topic);
+
+  log('baseline 1: raw kafkajs eachBatch loop, counting only...');
+  const raw = await consumeAll(topic, total, false);
+  log(`raw consume: ${fmt(raw.rate)} events/s`);
+  const { kept } = await consumeAll(topic, total, true);
+
+  const db = await scratchDatabase();
+  execFileSync(process.execPath, [path.join(ROOT, 'services/shared/dist/migrate-cli.js')], {
+    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  log('baseline 2: raw COPY of the same rows into a copy of raw_events...');
+  const copy = await rawCopy(db.url, kept);
+  kept.length = 0;
+  log(`raw COPY: ${fmt(copy.rate)} rows/s`);
+
+  log('the processor draining the backlog (its own process)...');
+  const group = uid('bench-processor');
+  const port = 19464;
+  const child = spawnProcessor({
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: BROKERS.join(','),
+    PROCESSOR_TOPIC: topic,
+    PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
+    PROCESSOR_GROUP_ID: group,
+    PROCESSOR_PORT: String(port),
+    PROCESSOR_HOST: '127.0.0.1',
+  });
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  const results = {};
+  try {
+    const ready = await waitReady(port);
+    const drainRss = [];
+    let done = 0;
+    while ((done = await applied(pool, group, topic)) < total) {
+      drainRss.push(rssMiB(child.pid));
+      if (Date.now() - ready > 600_000) throw new Error(`drain incomplete after 10 min: ${done}/${total}`);
+      await sleep(250);
+    }
+    const drainS = (Date.now() - ready) / 1000;
+    const procRate = total / drainS;
+    log(`processor: ${fmt(procRate)} events/s`);
+    Object.assign(results, { total, raw, copy, procRate, drainS, drainRssMax: Math.max(...drainRss) });
+
+    if (soakMs > 0) {
+      const rate = args['soak-rate'] ? Number(args['soak-rate']) : Math.round(procRate / 2);
+      results.soak = await soak(topic, pool, group, child.pid, rate, soakMs, total);
+      results.soak.target = rate;
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await pool.end();
+    await db.drop();
+    await withAdmin((a) => a.deleteTopics({ topics: [topic, `${topic}.dlq`] })).catch(() => undefined);
+  }
+  report(results);
+}
+
+function report(r) {
+  const lines = [
+    '',
+    `Processor benchmark, ${new Date().toISOString()}, ${require('node:os').cpus().length} cores, broker and database co-located`,
+    `backlog: ${fmt(r.total)} events (simulator backfill ${args.backfill}, interval ${args.interval})`,
+    '',
+    '| measurement | events/s | processor ratio |',
+    '| --- | ---: | ---: |',
+    `| raw kafkajs eachBatch loop (count only) | ${fmt(r.raw.rate)} | ${(r.procRate / r.raw.rate).toFixed(2)}x |`,
+    `| raw COPY into a copy of raw_events | ${fmt(r.copy.rate)} | ${(r.procRate / r.copy.rate).toFixed(2)}x |`,
+    `| processor draining the backlog | ${fmt(r.procRate)} | 1.00x |`,
+    '',
+    `processor drain: ${r.drainS.toFixed(1)} s, max RSS ${r.drainRssMax.toFixed(0)} MiB`,
+  ];
+  if (r.soak) {
+    const l = r.soak.latencies;
+    const rss = r.soak.rss;
+    const firstMin = rss.filter((s) => s.t < 60).map((s) => s.mib);
+    const lastMin = rss.filter((s) => s.t >= rss[rss.length - 1].t - 60).map((s) => s.mib);
+    const avg = (a) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+    lines.push(
+      `soak: target ${fmt(r.soak.target)} events/s, achieved ${fmt(r.soak.actualRate)} events/s, ${fmt(r.soak.sent)} events, ${soakMs / 1000} s`,
+      `latency produce -> stored raw row (${fmt(l.length)} sampled, ${r.soak.missing} missing): ` +
+        `p50 ${percentile(l, 50).toFixed(0)} ms, p95 ${percentile(l, 95).toFixed(0)} ms, p99 ${percentile(l, 99).toFixed(0)} ms, max ${l[l.length - 1]?.toFixed(0)} ms`,
+      `RSS during soak: first minute avg ${avg(firstMin).toFixed(0)} MiB, last minute avg ${avg(lastMin).toFixed(0)} MiB, max ${Math.max(...rss.map((s) => s.mib)).toFixed(0)} MiB`,
+    );
+  }
+  console.log(lines.join('\n'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
