@@ -44,7 +44,7 @@ async function tick() {
     const { rows } = await pool.query(SQL);
     const r = rows[0];
     console.log(
-      `[status] ${new Date().toISOString().slice(11, 19)} raw readings ${r.raw} (+${r.last_minute} in the last minute), ` +
+      `${new Date().toISOString().slice(11, 19)} raw readings ${r.raw} (+${r.last_minute} in the last minute), ` +
         `windows ${r.windows}, open alerts ${r.open_alerts}, dead letters ${r.dead_letters}`,
     );
   } catch (err) {

@@ -37,8 +37,10 @@ fi
 log "compiling TypeScript (tsc --build)..."
 npx --no-install tsc --build
 
+# Ctrl-C takes down only infrastructure this run brought up: if either server was already running
+# (another checkout, a test run), both are left alone.
 infra_was_up=0
-bash scripts/infra.sh status >/dev/null 2>&1 && infra_was_up=1
+if bash scripts/infra.sh status 2>/dev/null | grep -q ' running '; then infra_was_up=1; fi
 bash scripts/infra.sh up
 eval "$(bash scripts/infra.sh env)"
 export KAFKA_BROKERS DATABASE_URL
@@ -49,7 +51,12 @@ pids=()
 run() {
   local name=$1
   shift
-  ("$@" 2>&1 | sed -u "s/^/[$name] /") &
+  # Ctrl-C reaches the whole foreground process group; the output relays ignore it, so that every
+  # service's last log lines still get through while the trap below stops the services in order.
+  (
+    trap '' INT
+    "$@" 2>&1 | sed -u "s/^/[$name] /"
+  ) &
   pids+=($!)
 }
 

@@ -31,6 +31,11 @@ export function createKafkaProducer(kafka: Kafka, opts: ProducerOptions): Messag
     idempotent: opts.idempotent,
     // kafkajs keeps per-partition sequence numbers correct only with one request in flight.
     maxInFlightRequests: opts.idempotent ? 1 : 5,
+    // Idempotence only holds if a send is retried until the broker takes it (kafkajs warns otherwise); a
+    // dead broker then blocks the send, and the callers' stop deadlines bound that.
+    ...(opts.idempotent
+      ? { retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 } }
+      : {}),
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
   });
