@@ -18,4 +18,8 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: globals.node },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    files: ['services/api/public/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
+  },
 );
