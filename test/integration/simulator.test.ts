@@ -1,7 +1,8 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { createKafkaClient, createKafkaProducer, ensureTopics, parseEvent } from '@telemetry-pulse/shared';
-import { createSimulator, parseSimulatorConfig, type RunSummary } from '@telemetry-pulse/simulator';
-import { BROKERS, quietLogger, testKafka, uniqueName, waitFor } from '../support/infra';
+import { parseEvent } from '@telemetry-pulse/shared';
+import type { RunSummary } from '@telemetry-pulse/simulator';
+import { testKafka, uniqueName, waitFor } from '../support/infra';
+import { runTestSimulator } from '../support/simulator';
 
 const COUNT = 10_000;
 const MALFORMED_RATE = 0.05;
@@ -24,27 +25,12 @@ describe('simulator against the real broker', () => {
   let received: Received[] = [];
 
   beforeAll(async () => {
-    const parsed = parseSimulatorConfig(
-      [
-        ...['--count', String(COUNT), '--seed', '1', '--rate', '0'],
-        ...['--malformed-rate', String(MALFORMED_RATE), '--tag-kind'],
-        ...['--topic', topic, '--dlq-topic', dlq, '--partitions', String(PARTITIONS)],
-        ...['--brokers', BROKERS.join(','), '--batch-size', '500'],
-      ],
-      {},
-    );
-    if (parsed.help) throw new Error('unexpected --help');
-    const { config } = parsed;
-    const kafka = createKafkaClient(config.kafka, quietLogger);
-    const simulator = createSimulator({
-      config,
-      producer: createKafkaProducer(kafka, { idempotent: true, compression: config.producer.compression }),
-      logger: quietLogger,
-      ensureTopics: (topics) => ensureTopics(kafka, topics, quietLogger),
-    });
-    await simulator.start();
-    summary = await simulator.done;
-    await simulator.stop();
+    summary = await runTestSimulator([
+      ...['--count', String(COUNT), '--seed', '1', '--rate', '0'],
+      ...['--malformed-rate', String(MALFORMED_RATE), '--tag-kind'],
+      ...['--topic', topic, '--dlq-topic', dlq, '--partitions', String(PARTITIONS)],
+      ...['--batch-size', '500'],
+    ]);
 
     const consumer = admin.consumer({ groupId: uniqueName('simulator-it') });
     await consumer.connect();
