@@ -5,6 +5,7 @@ import {
   DEFAULT_TOPIC,
   kafkaOptionSpecs,
   opt,
+  serviceOptionSpecs,
   toKafkaConnection,
   type ConfigOf,
   type KafkaConnection,
@@ -158,18 +159,7 @@ export const processorOptionSpecs = {
     defaultText: '0.0.0.0',
     schema: opt.string('0.0.0.0'),
   },
-  shutdownTimeoutMs: {
-    env: 'SHUTDOWN_TIMEOUT',
-    help: 'Deadline for a graceful stop.',
-    defaultText: '25s',
-    schema: opt.duration('25s', 1000),
-  },
-  logLevel: {
-    env: 'LOG_LEVEL',
-    help: 'fatal, error, warn, info, debug, trace or silent.',
-    defaultText: 'info',
-    schema: opt.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-  },
+  ...serviceOptionSpecs,
 } satisfies Record<string, OptionSpec>;
 
 export type ProcessorOptions = ConfigOf<typeof processorOptionSpecs>;

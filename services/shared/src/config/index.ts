@@ -1,2 +1,3 @@
 export * from './options';
 export * from './values';
+export * from './service-options';
