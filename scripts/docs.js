@@ -14,6 +14,7 @@ function tables() {
   return {
     processor: formatOptionsTable(require('../services/processor/dist/index.js').processorOptionSpecs),
     simulator: formatOptionsTable(require('../services/simulator/dist/index.js').simulatorOptionSpecs),
+    api: formatOptionsTable(require('../services/api/dist/config').apiOptionSpecs),
     ...dlqTables(formatOptionsTable, require('../services/processor/dist/dlq/options')),
   };
 }

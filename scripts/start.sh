@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `npm start` runs: the whole pipeline on this machine. Installs node dependencies when needed,
-# compiles, brings Kafka and PostgreSQL up (scripts/infra.sh), migrates, then runs the simulator and the
-# processor (and the API once it exists) with prefixed output and a status line every 10 s.
+# compiles, brings Kafka and PostgreSQL up (scripts/infra.sh), migrates, then runs the simulator, the
+# processor and the API with the dashboard, with prefixed output and a status line every 10 s.
 # Ctrl-C stops every service gracefully; the infrastructure this script started is stopped too
 # (KEEP_INFRA=1 leaves it running for a faster next start).
 #
@@ -18,12 +18,15 @@ if [[ ${1:-} == --help || ${1:-} == -h ]]; then
 Usage: npm start [-- SIMULATOR_OPTIONS...]
 
 Runs the whole pipeline locally: Kafka + PostgreSQL (scripts/infra.sh), migrations, the simulator,
-the processor, and a status line every 10 s. Ctrl-C stops everything cleanly.
+the processor, the API with the dashboard, and a status line every 10 s. Ctrl-C stops everything cleanly.
 
 Environment:
   KAFKA_BROKERS, DATABASE_URL  use existing services instead of starting local ones
   KEEP_INFRA=1                 leave Kafka and PostgreSQL running after Ctrl-C
   PROCESSOR_PORT               processor /metrics, /healthz, /readyz port (default 9464)
+  API_PORT                     dashboard, API, /docs and /metrics port (default 8080)
+  API_KEYS                     name:sha256 pairs for acknowledging alerts; unset: a key for this run
+                               is generated and printed
   LOG_LEVEL                    service log level (default info)
 Simulator options: node services/simulator/dist/main.js --help
 USAGE
@@ -79,7 +82,16 @@ trap 'shutdown; exit 0' INT TERM
 trap shutdown EXIT
 
 export LOG_LEVEL=${LOG_LEVEL:-info}
+# Acknowledging alerts on the dashboard needs an API key; a local run gets one of its own, printed below.
+dev_key=''
+if [[ -z ${API_KEYS:-} ]]; then
+  dev_key=$(node -e "process.stdout.write(require('node:crypto').randomBytes(16).toString('hex'))")
+  API_KEYS="local:$(node services/api/dist/hash-key.js "$dev_key")"
+  export API_KEYS
+fi
+api_url="http://localhost:${API_PORT:-8080}"
 run processor setsid node "$REPO_ROOT/services/processor/dist/main.js"
+run api setsid node "$REPO_ROOT/services/api/dist/main.js"
 run simulator setsid node "$REPO_ROOT/services/simulator/dist/main.js" "$@"
 run status setsid node "$REPO_ROOT/scripts/pipeline-status.js" --every 10
 
@@ -87,6 +99,9 @@ cat >&2 <<EOF_INFO
 
   TelemetryPulse is running. Where to look:
     readings topic     telemetry.events on $KAFKA_BROKERS (dead letters: telemetry.events.dlq)
+    dashboard          $api_url/
+    API                $api_url/docs  (OpenAPI: $api_url/openapi.json)
+    API key            ${dev_key:-from API_KEYS}   (for acknowledging alerts on the dashboard)
     processor          http://127.0.0.1:${PROCESSOR_PORT:-9464}/metrics  /readyz  /healthz
     database           psql "$DATABASE_URL"   (tables raw_events, window_aggregates, alerts)
     dead letters       node services/processor/dist/dlq-cli.js list

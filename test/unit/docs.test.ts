@@ -3,6 +3,7 @@ import path from 'node:path';
 import { formatOptionsTable } from '@telemetry-pulse/shared/core';
 import { processorOptionSpecs } from '@telemetry-pulse/processor';
 import { simulatorOptionSpecs } from '@telemetry-pulse/simulator';
+import { apiOptionSpecs } from '@telemetry-pulse/api';
 import * as dlqOptions from '../../services/processor/src/dlq/options';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -17,6 +18,7 @@ describe('README', () => {
     const expected = render(readme, {
       processor: formatOptionsTable(processorOptionSpecs),
       simulator: formatOptionsTable(simulatorOptionSpecs),
+      api: formatOptionsTable(apiOptionSpecs),
       ...dlqTables(formatOptionsTable, dlqOptions),
     });
     expect(readme).toBe(expected);

@@ -1,0 +1,50 @@
+import type { Context } from 'koa';
+import { findApiKey, type ApiKey } from '../../domain/api-keys';
+import type { RateLimiter } from '../../domain/rate-limit';
+import { ProblemError } from './problem';
+import type { Auth, Principal } from './route';
+
+export const API_KEY_HEADER = 'x-api-key';
+
+export interface AccessControl {
+  /**
+   * Identifies the caller, charges the rate limit (per key, else per IP) and enforces the route's auth:
+   * 401 without a key where one is needed, 403 with a wrong one, 429 when the bucket is empty.
+   */
+  admit(ctx: Context, auth: Auth, limited: boolean): Principal;
+}
+
+/** Access control from the configured keys, the read-auth switch and an optional rate limiter. */
+export function createAccessControl(opts: {
+  keys: readonly ApiKey[];
+  readAuth: boolean;
+  limiter: RateLimiter | undefined;
+  now: () => number;
+  onLimited: () => void;
+}): AccessControl {
+  return {
+    admit(ctx, auth, limited) {
+      const presented = ctx.get(API_KEY_HEADER);
+      const key = presented === '' ? undefined : findApiKey(opts.keys, presented);
+      if (limited && opts.limiter) {
+        // A wrong key is charged to the IP, so guessing keys cannot mint fresh buckets.
+        const verdict = opts.limiter.take(key ? `key:${key.name}` : `ip:${ctx.ip}`, opts.now());
+        if (!verdict.allowed) {
+          opts.onLimited();
+          const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+          throw new ProblemError('rate-limited', `Rate limit exceeded; retry in ${seconds} s.`, {
+            headers: { 'retry-after': String(seconds) },
+          });
+        }
+      }
+      const required = auth === 'write' || (auth === 'read' && opts.readAuth);
+      if (required && presented === '') {
+        throw new ProblemError('unauthorized', `Send an API key in the ${API_KEY_HEADER} header.`, {
+          headers: { 'www-authenticate': `ApiKey header="${API_KEY_HEADER}"` },
+        });
+      }
+      if (required && !key) throw new ProblemError('forbidden', 'The API key is not valid.');
+      return key ? { keyName: key.name } : {};
+    },
+  };
+}

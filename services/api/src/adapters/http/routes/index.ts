@@ -1,0 +1,46 @@
+import type { Logger, ReadinessReport } from '@telemetry-pulse/shared';
+import type { ApiStores } from '../../../app';
+import type { ApiConfig } from '../../../config';
+import type { TopicOffsets } from '../../../domain/stores';
+import type { createDocs } from '../docs';
+import type { Route } from '../route';
+import type { SseStreams } from '../sse';
+import { aggregatesRoutes } from './aggregates';
+import { alertRoutes } from './alerts';
+import { catalogRoutes } from './catalog';
+import { compatRoutes } from './compat';
+import { metaRoutes } from './meta';
+import { pipelineRoutes } from './pipeline';
+import { readingsRoutes } from './readings';
+
+/** The whole route table, in the order the OpenAPI document lists it. */
+export function apiRoutes(deps: {
+  config: ApiConfig;
+  stores: ApiStores;
+  topicOffsets: TopicOffsets;
+  logger: Logger;
+  now: () => number;
+  sse: SseStreams;
+  docs: ReturnType<typeof createDocs>;
+  readiness: () => Promise<ReadinessReport>;
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  openApi: () => Record<string, unknown>;
+}): Route[] {
+  const { stores, config, now } = deps;
+  return [
+    ...catalogRoutes({ catalog: stores.catalog, silentAfterMs: config.silentAfterMs }),
+    ...readingsRoutes({ readings: stores.readings }),
+    ...aggregatesRoutes({ aggregates: stores.aggregates, now }),
+    ...alertRoutes({ alerts: stores.alerts }),
+    ...pipelineRoutes({
+      pipeline: stores.pipeline,
+      offsets: deps.topicOffsets,
+      topic: config.topic,
+      group: config.groupId,
+      logger: deps.logger,
+      now,
+    }),
+    ...compatRoutes({ readings: stores.readings, aggregates: stores.aggregates, alerts: stores.alerts, now }),
+    ...metaRoutes(deps),
+  ];
+}

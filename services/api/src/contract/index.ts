@@ -1,0 +1,7 @@
+export * from './common';
+export * from './catalog';
+export * from './readings';
+export * from './aggregates';
+export * from './alerts';
+export * from './pipeline';
+export * from './compat';

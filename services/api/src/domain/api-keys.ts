@@ -1,0 +1,51 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** A configured API key: who it belongs to and the SHA-256 of the key (the key itself is never stored). */
+export interface ApiKey {
+  readonly name: string;
+  readonly sha256: Buffer;
+}
+
+const ENTRY_RE = /^([A-Za-z0-9_.-]{1,64}):([0-9a-fA-F]{64})$/;
+
+/** SHA-256 of a presented key, as stored in `API_KEYS`. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/**
+ * Parses `API_KEYS`: `name:sha256hex` entries (hashes only, never plain keys). Returns every problem at
+ * once so start-up can report them together with the other configuration errors.
+ */
+export function parseApiKeys(entries: readonly string[]): { keys: ApiKey[]; problems: string[] } {
+  const keys: ApiKey[] = [];
+  const problems: string[] = [];
+  const names = new Set<string>();
+  entries.forEach((entry, i) => {
+    const m = ENTRY_RE.exec(entry);
+    if (!m || m[1] === undefined || m[2] === undefined) {
+      // The entry is not echoed: a plain key pasted by mistake must not reach the logs.
+      problems.push(
+        `API_KEYS entry ${i + 1} must be name:sha256hex (64 hex digits; hash a key with hash-key)`,
+      );
+      return;
+    }
+    if (names.has(m[1])) problems.push(`API_KEYS names must be unique; "${m[1]}" appears twice`);
+    names.add(m[1]);
+    keys.push({ name: m[1], sha256: Buffer.from(m[2], 'hex') });
+  });
+  return { keys, problems };
+}
+
+/**
+ * The key's owner, or undefined. Every configured hash is compared in constant time, and the loop does
+ * not stop at a match, so the response time says nothing about which entry (if any) was close.
+ */
+export function findApiKey(keys: readonly ApiKey[], presented: string): ApiKey | undefined {
+  const digest = createHash('sha256').update(presented, 'utf8').digest();
+  let found: ApiKey | undefined;
+  for (const key of keys) {
+    if (timingSafeEqual(digest, key.sha256) && found === undefined) found = key;
+  }
+  return found;
+}

@@ -1,0 +1,15 @@
+export * from './app';
+export * from './compose';
+export * from './config';
+export * from './metrics';
+export * from './live-feed';
+export { buildOpenApi } from './adapters/http/openapi';
+export { hashApiKey, findApiKey, parseApiKeys } from './domain/api-keys';
+export { createRateLimiter } from './domain/rate-limit';
+export { decodeCursor, encodeCursor, paginate } from './domain/cursor';
+export { deviceStatus } from './domain/device-status';
+export { consumerLag } from './domain/consumer-lag';
+export { zoneChanges } from './domain/zone-changes';
+export { sseComment, sseEvent } from './domain/sse';
+export { alignDownMs, BUCKETS } from './domain/buckets';
+export * as contract from './contract';
