@@ -3,6 +3,7 @@
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }];
 const moduleNameMapper = {
   '^@telemetry-pulse/shared/core$': '<rootDir>/services/shared/src/core',
+  '^@telemetry-pulse/shared/tracing$': '<rootDir>/services/shared/src/tracing',
   '^@telemetry-pulse/(shared|simulator|processor|api|operator)$': '<rootDir>/services/$1/src',
 };
 const common = {

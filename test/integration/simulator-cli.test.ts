@@ -58,6 +58,7 @@ describe('simulator CLI', () => {
     const env = {
       KAFKA_BROKERS: BROKERS.join(','),
       SIM_TOPIC: topic,
+      SIM_METRICS_PORT: '0',
       SIM_DLQ_TOPIC: `${topic}.dlq`,
       SIM_SITES: '1',
     };

@@ -4,7 +4,11 @@ import { BROKERS, quietLogger } from './infra';
 
 /** Runs the real simulator in-process with CLI-style `args` against the real broker, to the end of its run. */
 export async function runTestSimulator(args: readonly string[]): Promise<RunSummary> {
-  const parsed = parseSimulatorConfig([...args, '--brokers', BROKERS.join(',')], {});
+  // Port 0: simulators in parallel test files must not contend for the default metrics port.
+  const parsed = parseSimulatorConfig([...args, '--brokers', BROKERS.join(',')], {
+    SIM_METRICS_PORT: '0',
+    SIM_METRICS_HOST: '127.0.0.1',
+  });
   if (parsed.help) throw new Error('unexpected --help');
   const { config } = parsed;
   const kafka = createKafkaClient(config.kafka, quietLogger);

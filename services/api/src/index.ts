@@ -8,7 +8,7 @@ export { hashApiKey, findApiKey, parseApiKeys } from './domain/api-keys';
 export { createRateLimiter } from './domain/rate-limit';
 export { decodeCursor, encodeCursor, paginate } from './domain/cursor';
 export { deviceStatus } from './domain/device-status';
-export { consumerLag } from './domain/consumer-lag';
+export { consumerLag } from '@telemetry-pulse/shared/core';
 export { zoneChanges } from './domain/zone-changes';
 export { sseComment, sseEvent } from './domain/sse';
 export { alignDownMs, BUCKETS } from './domain/buckets';

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: tracing must be running before anything below loads pg, http or koa.
+import { tracing } from './tracing-bootstrap';
 import { createLogger, formatHelp, parseOptions, runMain, runUntilSignalled } from '@telemetry-pulse/shared';
 import { composeApi } from './compose';
 import { apiOptionSpecs, toApiConfig } from './config';
@@ -21,5 +23,10 @@ runMain(async () => {
     { url: `http://${host}:${port}/`, docs: `http://${host}:${port}/docs` },
     'dashboard and API ready',
   );
-  await runUntilSignalled(api, logger, config.shutdownTimeoutMs);
+  const stop = async (): Promise<void> => {
+    await api.stop();
+    // Last, after the pools: exports the final spans; a dead collector costs spans, not the stop.
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not export the last spans'));
+  };
+  await runUntilSignalled({ stop }, logger, config.shutdownTimeoutMs);
 });

@@ -3,12 +3,13 @@ import {
   migrate,
   once,
   type BatchConsumer,
+  type ConsumerLagReader,
   type Logger,
   type MessageProducer,
   type Pool,
   type ReadinessReport,
 } from '@telemetry-pulse/shared';
-import { createAlertStore } from './adapters/postgres/alerts';
+import { countOpenAlerts, createAlertStore } from './adapters/postgres/alerts';
 import { advanceIdleWatermarks } from './adapters/postgres/consumer-offsets';
 import { finaliseWindows } from './adapters/postgres/window-aggregates';
 import { createBatchHandler } from './batch-handler';
@@ -27,6 +28,8 @@ export interface ProcessorDeps {
   readonly alertRules: readonly AlertRule[];
   /** Creates the events and dead-letter topics when missing. */
   readonly ensureTopics: () => Promise<void>;
+  /** The group's lag from the broker, refreshed into the consumer-lag gauge by each maintenance pass. */
+  readonly lagReader: ConsumerLagReader;
   readonly now?: () => number;
 }
 
@@ -36,7 +39,11 @@ export interface Processor {
   /** Finishes the batches in flight, commits, leaves the group, then closes the rest. Idempotent. */
   stop(): Promise<void>;
   readiness(): Promise<ReadinessReport>;
-  /** One maintenance pass (idle watermarks, window finalisation); also run on a timer. */
+  /**
+   * One maintenance pass (idle watermarks, window finalisation, and the gauges read from Kafka and
+   * PostgreSQL: consumer lag and open alerts); also run on a timer. Rejects with the first failure, after
+   * every part has had its go.
+   */
   maintain(): Promise<void>;
 }
 
@@ -87,6 +94,24 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   }
 
   async function maintain(): Promise<void> {
+    const results = await Promise.allSettled([maintainState(), refreshLag(), refreshOpenAlerts()]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async function refreshLag(): Promise<void> {
+    for (const p of await deps.lagReader.read(config.groupId, config.topic)) {
+      metrics.consumerLag.set({ partition: String(p.partition) }, p.lag);
+    }
+  }
+
+  async function refreshOpenAlerts(): Promise<void> {
+    for (const [severity, open] of Object.entries(await countOpenAlerts(pool))) {
+      metrics.openAlerts.set({ severity }, open);
+    }
+  }
+
+  async function maintainState(): Promise<void> {
     const owned = consumer
       .assignment()
       .filter((a) => a.topic === config.topic)
@@ -138,6 +163,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       if (timer) clearInterval(timer);
       await consumer.stop();
       await maintaining;
+      await deps.lagReader.close();
       await deps.dlqProducer.disconnect();
       await pool.end();
       log.info('processor stopped');

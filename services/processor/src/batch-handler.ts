@@ -162,11 +162,11 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
     for (const p of published) metrics.deadLettered.inc({ code: p.errorCode });
 
     await batch.commit(last.offset);
-    record(outcome, batch, last.offset);
+    record(outcome, batch);
     metrics.batchDuration.observe((now() - startedAt) / 1000);
   };
 
-  function record(o: BatchOutcome, batch: ConsumedBatch, lastOffset: string): void {
+  function record(o: BatchOutcome, batch: ConsumedBatch): void {
     metrics.stored.inc(o.stored);
     metrics.duplicates.inc(o.duplicates);
     metrics.skippedReplayed.inc(o.skippedRecords);
@@ -176,7 +176,6 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
     for (const t of o.alerts.transitions) metrics.alertTransitions.inc({ rule: t.ruleId, action: t.type });
     const partition = String(batch.partition);
     if (o.watermarkMs !== null) metrics.watermarkLag.set({ partition }, (now() - o.watermarkMs) / 1000);
-    const lag = BigInt(batch.highWatermark) - BigInt(lastOffset) - 1n;
-    metrics.consumerLag.set({ partition }, Number(lag < 0n ? 0n : lag));
+    // Consumer lag comes from the admin API on the maintenance timer (app.ts), not from this batch.
   }
 }

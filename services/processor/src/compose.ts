@@ -3,6 +3,7 @@ import {
   ConfigError,
   createKafkaBatchConsumer,
   createKafkaClient,
+  createConsumerLagReader,
   createKafkaProducer,
   createPool,
   ensureTopics,
@@ -43,6 +44,7 @@ export async function composeProcessor(config: ProcessorConfig, logger: Logger):
     pool,
     alertRules,
     metrics: createProcessorMetrics(),
+    lagReader: createConsumerLagReader(kafka, logger),
     dlqProducer: createKafkaProducer(kafka, { idempotent: true, compression: 'none' }),
     consumer: createKafkaBatchConsumer(
       kafka,

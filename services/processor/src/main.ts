@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: tracing must be running before anything below loads pg, http or koa.
+import { tracing } from './tracing-bootstrap';
 import { createLogger, formatHelp, parseOptions, runMain, runUntilSignalled } from '@telemetry-pulse/shared';
 import { composeProcessor } from './compose';
 import { processorOptionSpecs, toProcessorConfig } from './config';
@@ -16,5 +18,10 @@ runMain(async () => {
   const logger = createLogger({ service: 'processor', level: config.logLevel });
   const processor = await composeProcessor(config, logger);
   await processor.start();
-  await runUntilSignalled(processor, logger, config.shutdownTimeoutMs);
+  const stop = async (): Promise<void> => {
+    await processor.stop();
+    // Last, after the pool: exports the final spans; a dead collector costs spans, not the stop.
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not export the last spans'));
+  };
+  await runUntilSignalled({ stop }, logger, config.shutdownTimeoutMs);
 });

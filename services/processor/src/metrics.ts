@@ -90,8 +90,14 @@ export function createProcessorMetrics(registry = new Registry()) {
     }),
     consumerLag: new Gauge({
       name: 'telemetry_processor_consumer_lag',
-      help: 'High watermark minus the next offset to process, per partition, after the last batch.',
+      help: "High watermark minus the group's committed offset, per partition, from the Kafka admin API (every instance reports the whole topic).",
       labelNames: ['partition'] as const,
+      registers: [registry],
+    }),
+    openAlerts: new Gauge({
+      name: 'telemetry_processor_open_alerts',
+      help: 'Alerts not resolved yet, by severity, from PostgreSQL (every instance reports the same figure).',
+      labelNames: ['severity'] as const,
       registers: [registry],
     }),
   };

@@ -4,3 +4,4 @@
  */
 export * from './event';
 export * from './config';
+export * from './kafka/consumer-lag';

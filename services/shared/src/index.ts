@@ -5,3 +5,4 @@ export * from './http';
 export * from './kafka';
 export * from './log';
 export * from './process';
+export * from './telemetry';

@@ -1,9 +1,17 @@
 import { randomInt } from 'node:crypto';
-import { once, type Logger, type MessageProducer, type TopicSpec } from '@telemetry-pulse/shared';
+import {
+  createOpsServer,
+  once,
+  type Logger,
+  type MessageProducer,
+  type ReadinessReport,
+  type TopicSpec,
+} from '@telemetry-pulse/shared';
 import { systemClock, type Clock } from './adapters/clock';
 import type { SimulatorConfig } from './config';
 import { createMessageStream } from './domain/stream';
 import { backfillTimeline, type Timeline } from './domain/timeline';
+import { createSimulatorMetrics, type SimulatorMetrics } from './metrics';
 import { runLoop, type RunSummary } from './run-loop';
 
 export interface SimulatorDeps {
@@ -15,6 +23,8 @@ export interface SimulatorDeps {
   readonly clock?: Clock;
   /** Receives a progress line every ~2 s of a bounded run; `main.ts` writes it to stderr. */
   readonly progress?: (line: string) => void;
+  /** Served on /metrics; a fresh registry when not given. */
+  readonly metrics?: SimulatorMetrics;
 }
 
 export interface Simulator {
@@ -29,6 +39,9 @@ export interface Simulator {
   readonly done: Promise<RunSummary>;
   /** The seed in use (the configured one, or the one drawn for this run). */
   readonly seed: number;
+  /** The port of /healthz, /readyz and /metrics once `start()` has resolved (useful with port 0). */
+  opsPort(): number | undefined;
+  readonly metrics: SimulatorMetrics;
 }
 
 function timelineFor(config: SimulatorConfig, clock: Clock): Timeline {
@@ -54,14 +67,32 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   done.catch(() => undefined);
   let started: Promise<void> | undefined;
   let running: Promise<unknown> = Promise.resolve();
+  const metrics = deps.metrics ?? createSimulatorMetrics();
+  let sending = false;
+  let opsPort: number | undefined;
+  const ops = createOpsServer({
+    host: config.ops.host,
+    port: config.ops.port,
+    logger,
+    readiness: async (): Promise<ReadinessReport> => ({
+      ready: sending,
+      checks: { sending: sending ? { ok: true } : { ok: false, detail: 'not sending' } },
+    }),
+    metrics: async () => ({
+      contentType: metrics.registry.contentType,
+      body: await metrics.registry.metrics(),
+    }),
+  });
 
   async function begin(): Promise<void> {
     try {
+      opsPort = await ops.listen();
       await connect();
     } catch (err) {
       settle?.reject(err);
       throw err;
     }
+    sending = true;
     launch();
   }
 
@@ -109,15 +140,18 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       clock,
       signal: abort.signal,
       progress: deps.progress,
+      metrics,
     }).then(
       (summary) => {
         logger.info(
           { seed, ...summary },
           summary.reason === 'stopped' ? 'simulation stopped' : 'simulation finished',
         );
+        sending = false;
         settle?.resolve(summary);
       },
       (err: unknown) => {
+        sending = false;
         logger.error({ err, seed }, 'simulation failed: a batch could not be sent');
         settle?.reject(err);
       },
@@ -133,6 +167,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       // start() failed; its caller has the error. There is still a producer to close.
     } finally {
       await producer.disconnect();
+      await ops.close();
     }
   });
 
@@ -141,5 +176,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     stop,
     done,
     seed,
+    opsPort: () => opsPort,
+    metrics,
   };
 }

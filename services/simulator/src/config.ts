@@ -39,6 +39,13 @@ export interface ProducerConfig {
   readonly tagKind: boolean;
 }
 
+/** Where the operations endpoints (/healthz, /readyz, /metrics) listen. */
+export interface OpsConfig {
+  readonly host: string;
+  /** 0 = any free port. */
+  readonly port: number;
+}
+
 /** The simulator's configuration after every cross-field rule has held. */
 export interface SimulatorConfig {
   readonly fleet: FleetShape;
@@ -49,6 +56,7 @@ export interface SimulatorConfig {
   readonly topics: TopicsConfig;
   readonly producer: ProducerConfig;
   readonly kafka: KafkaConnection;
+  readonly ops: OpsConfig;
   readonly logLevel: LogLevel;
 }
 
@@ -124,6 +132,7 @@ export function parseSimulatorConfig(
       tagKind: c.tagKind,
     },
     kafka,
+    ops: { host: c.metricsHost, port: c.metricsPort },
     logLevel: c.logLevel,
   };
   return { help: false, config: deepFreeze(config) };

@@ -2,6 +2,7 @@
 export * from './app';
 export * from './config';
 export * from './options';
+export * from './metrics';
 export * from './run-loop';
 export * from './send-window';
 export * from './adapters/clock';

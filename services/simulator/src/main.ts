@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: tracing must be running before anything below loads pg, http or koa.
+import { tracing } from './tracing-bootstrap';
 import {
   createKafkaClient,
   createKafkaProducer,
@@ -40,5 +42,10 @@ runMain(async () => {
   });
   await simulator.start();
   // A failed run rejects `done`: runMain reports it and exits 1 (the error is already logged with its cause).
-  await runUntilSignalled({ stop: simulator.stop, done: simulator.done.then(() => undefined) }, logger);
+  const stop = async (): Promise<void> => {
+    await simulator.stop();
+    // Last, after the producer flush: exports the final spans; a dead collector costs spans, not the stop.
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not export the last spans'));
+  };
+  await runUntilSignalled({ stop, done: simulator.done.then(() => undefined) }, logger);
 });

@@ -192,6 +192,19 @@ export const simulatorOptionSpecs = {
     defaultText: 'false',
     schema: opt.bool(false),
   },
+  metricsPort: {
+    flag: 'metrics-port',
+    env: 'SIM_METRICS_PORT',
+    help: 'Port of /healthz, /readyz and /metrics (0 = any free port).',
+    defaultText: '9465',
+    schema: opt.int(9465, 0, 65535),
+  },
+  metricsHost: {
+    env: 'SIM_METRICS_HOST',
+    help: 'Address the operations server binds.',
+    defaultText: '0.0.0.0',
+    schema: opt.string('0.0.0.0'),
+  },
   logLevel: {
     flag: 'log-level',
     env: 'LOG_LEVEL',

@@ -5,6 +5,7 @@ import { paceFor, refill, spend, startBucket, msUntil } from './domain/pacing';
 import { formatProgress, runFraction, type RunPosition } from './domain/progress';
 import type { MessageStream, SimMessage, StreamCounts } from './domain/stream';
 import { backfillReports, type Timeline } from './domain/timeline';
+import type { SimulatorMetrics } from './metrics';
 import { createSendWindow } from './send-window';
 
 /**
@@ -42,6 +43,8 @@ export interface RunLoopDeps {
   /** Aborted by `stop()`: the loop sends what it holds and returns. */
   readonly signal: AbortSignal;
   readonly progress: ((line: string) => void) | undefined;
+  /** Counts acknowledged messages by sensor and kind and times each produce request. */
+  readonly metrics?: SimulatorMetrics;
 }
 
 const withKindHeader = (m: SimMessage): OutboundMessage => ({
@@ -57,7 +60,10 @@ const withKindHeader = (m: SimMessage): OutboundMessage => ({
  */
 export async function runLoop(deps: RunLoopDeps): Promise<RunSummary> {
   const { stream, run, producer, clock, signal } = deps;
-  const window = createSendWindow<OutboundMessage>(deps.send, BATCHES_IN_FLIGHT);
+  const window = createSendWindow<SimMessage>(
+    measuredSend(deps.send, producer.tagKind, deps.metrics),
+    BATCHES_IN_FLIGHT,
+  );
   const startedMs = clock.now();
   const deadlineMs = run.durationMs === undefined ? Infinity : startedMs + run.durationMs;
   const limit = run.count ?? Infinity;
@@ -114,7 +120,7 @@ export async function runLoop(deps: RunLoopDeps): Promise<RunSummary> {
       batch.push(message);
     }
     taken += batch.length;
-    if (batch.length > 0) await window.push(producer.tagKind ? batch.map(withKindHeader) : batch);
+    if (batch.length > 0) await window.push(batch);
     if (batch.length < n) {
       reason = 'backfill';
       break;
@@ -134,5 +140,35 @@ export async function runLoop(deps: RunLoopDeps): Promise<RunSummary> {
     elapsedMs,
     eventsPerSec: elapsedMs > 0 ? Math.round((sent * 1000) / elapsedMs) : 0,
     reason,
+  };
+}
+
+/** The producer's send with the kind header added when asked, and each acknowledged batch recorded. */
+function measuredSend(
+  send: RunLoopDeps['send'],
+  tagKind: boolean,
+  metrics: SimulatorMetrics | undefined,
+): (batch: readonly SimMessage[]) => Promise<void> {
+  return async (batch) => {
+    const startedMs = performance.now(); // real time even under a test clock
+    try {
+      await send(tagKind ? batch.map(withKindHeader) : batch);
+    } catch (err) {
+      metrics?.sendFailures.inc();
+      throw err;
+    }
+    if (!metrics) return;
+    metrics.produceDuration.observe((performance.now() - startedMs) / 1000);
+    metrics.batchSize.observe(batch.length);
+    // Counted per (sensor, kind) pair first: one inc per label set, not per message.
+    const counts = new Map<string, number>();
+    for (const m of batch) {
+      const key = `${m.sensorType}|${m.kind}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const [key, n] of counts) {
+      const [sensor_type, outcome] = key.split('|') as [string, string];
+      metrics.produced.inc({ sensor_type, outcome }, n);
+    }
   };
 }

@@ -14,7 +14,7 @@ import {
 const logger = createLogger({ service: 'simulator-test', level: 'silent' });
 
 function config(argv: string[]): SimulatorConfig {
-  const parsed = parseSimulatorConfig(argv, {});
+  const parsed = parseSimulatorConfig(argv, { SIM_METRICS_PORT: '0', SIM_METRICS_HOST: '127.0.0.1' });
   if (parsed.help) throw new Error('unexpected --help');
   return parsed.config;
 }
@@ -273,5 +273,32 @@ describe('createSimulator', () => {
     await expect(sim.start()).rejects.toThrow('connection refused');
     await expect(sim.done).rejects.toThrow('connection refused');
     await sim.stop();
+  });
+});
+
+describe('simulator metrics', () => {
+  it('counts acknowledged messages by sensor and outcome, and serves them on /metrics', async () => {
+    const fake = fakeProducer();
+    const sim = createSimulator({
+      config: config(['--count', '2000', '--rate', '0', '--batch-size', '250', '--malformed-rate', '5%']),
+      producer: fake.producer,
+      logger,
+      ensureTopics: async () => undefined,
+    });
+    await sim.start();
+    const summary = await sim.done;
+    try {
+      const body = await (await fetch(`http://127.0.0.1:${sim.opsPort() ?? 0}/metrics`)).text();
+      const produced = [
+        ...body.matchAll(/^telemetry_simulator_events_produced_total\{([^}]*)\} (\d+)$/gm),
+      ].map((m) => ({ labels: m[1] ?? '', n: Number(m[2]) }));
+      expect(produced.reduce((a, p) => a + p.n, 0)).toBe(2000);
+      const malformed = produced.filter((p) => p.labels.includes('outcome="malformed"'));
+      expect(malformed.reduce((a, p) => a + p.n, 0)).toBe(summary.counts.malformed);
+      expect(body).toMatch(/^telemetry_simulator_produce_duration_seconds_count 8$/m);
+      expect(body).not.toMatch(/device_id|event_id/);
+    } finally {
+      await sim.stop();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../log';
+import { withBatchSpan } from '../telemetry';
 
 /** One record as handed to a batch handler, independent of the client library. */
 export interface ConsumedRecord {
@@ -119,7 +120,7 @@ export function createKafkaBatchConsumer(
           pause,
         }) => {
           let resumeFn: (() => void) | undefined;
-          await handler({
+          const consumed: ConsumedBatch = {
             topic: batch.topic,
             partition: batch.partition,
             highWatermark: batch.highWatermark,
@@ -146,7 +147,10 @@ export function createKafkaBatchConsumer(
                 topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
               });
             },
-          });
+          };
+          // The handler's work (database writes, dead letters) runs inside one CONSUMER span per batch,
+          // linked to the producers' contexts carried in the records' headers.
+          await withBatchSpan(consumed, () => handler(consumed));
         },
       });
     },

@@ -3,3 +3,5 @@ export * from './client';
 export * from './producer';
 export * from './topics';
 export * from './consumer';
+export * from './consumer-lag';
+export * from './lag-reader';

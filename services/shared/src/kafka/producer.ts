@@ -1,4 +1,5 @@
 import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { withPublishSpan } from '../telemetry';
 
 /** A message to publish; `key` chooses the partition (murmur2, as the Java client does). */
 export interface OutboundMessage {
@@ -45,16 +46,23 @@ export function createKafkaProducer(kafka: Kafka, opts: ProducerOptions): Messag
     disconnect: () => producer.disconnect(),
     async send(topic, messages) {
       if (messages.length === 0) return;
-      await producer.send({
-        topic,
-        acks: -1,
-        compression,
-        messages: messages.map((m) => ({
-          key: m.key,
-          value: m.value,
-          ...(m.headers ? { headers: { ...m.headers } } : {}),
-          ...(m.timestampMs !== undefined ? { timestamp: String(m.timestampMs) } : {}),
-        })),
+      // One PRODUCER span per call; its context goes into every message's headers, but never over a
+      // header the message already has (a dead letter keeps the trace context of the original reading).
+      await withPublishSpan(topic, messages.length, async (traceHeaders) => {
+        await producer.send({
+          topic,
+          acks: -1,
+          compression,
+          messages: messages.map((m) => {
+            const headers = traceHeaders ? { ...traceHeaders, ...m.headers } : m.headers && { ...m.headers };
+            return {
+              key: m.key,
+              value: m.value,
+              ...(headers ? { headers } : {}),
+              ...(m.timestampMs !== undefined ? { timestamp: String(m.timestampMs) } : {}),
+            };
+          }),
+        });
       });
     },
   };

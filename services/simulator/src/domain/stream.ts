@@ -39,6 +39,8 @@ export interface SimMessage {
   readonly key: string;
   readonly value: Buffer;
   readonly kind: MessageKind;
+  /** The reading's sensor (a malformed message's too), for metrics without parsing `value`. */
+  readonly sensorType: SensorType;
 }
 
 /** Messages produced so far by kind, plus readings withheld by silent devices. */
@@ -180,9 +182,9 @@ export function createMessageStream(opts: StreamOptions): MessageStream {
     return pending[pendingIndex++];
   }
 
-  function emit(key: string, value: Buffer, kind: MessageKind): SimMessage {
+  function emit(key: string, value: Buffer, kind: MessageKind, sensorType: SensorType): SimMessage {
     counts[kind]++;
-    const message = { key, value, kind };
+    const message = { key, value, kind, sensorType };
     if (kind !== 'malformed' && kind !== 'duplicate') {
       if (recent.length < DUPLICATE_WINDOW) recent.push(message);
       else recent[recentNext] = message;
@@ -199,7 +201,7 @@ export function createMessageStream(opts: StreamOptions): MessageStream {
     const u = random.next();
     if (u >= cut.malformed && u < cut.duplicate && recent.length > 0 && !exhausted) {
       const original = random.pick(recent);
-      return emit(original.key, original.value, 'duplicate');
+      return emit(original.key, original.value, 'duplicate', original.sensorType);
     }
     const event = nextReading();
     if (!event) return undefined;
@@ -208,18 +210,25 @@ export function createMessageStream(opts: StreamOptions): MessageStream {
         event.deviceId,
         Buffer.from(malformMessage(event, random.pick(MALFORMED_VARIANTS), random)),
         'malformed',
+        event.sensorType,
       );
     }
     if (u >= cut.duplicate && u < cut.late) {
-      return emit(event.deviceId, encoder.encode(shifted(event, LATE_MS)), 'late');
+      return emit(event.deviceId, encoder.encode(shifted(event, LATE_MS)), 'late', event.sensorType);
     }
     if (u >= cut.late && u < cut.outOfOrder) {
-      return emit(event.deviceId, encoder.encode(shifted(event, OUT_OF_ORDER_MS)), 'out_of_order');
+      return emit(
+        event.deviceId,
+        encoder.encode(shifted(event, OUT_OF_ORDER_MS)),
+        'out_of_order',
+        event.sensorType,
+      );
     }
     return emit(
       event.deviceId,
       encoder.encode(event),
       event.sensorType === pendingAnomalous ? 'anomaly' : 'valid',
+      event.sensorType,
     );
   }
 

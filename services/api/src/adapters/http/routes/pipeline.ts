@@ -1,7 +1,7 @@
 import type { Logger } from '@telemetry-pulse/shared';
+import { consumerLag } from '@telemetry-pulse/shared/core';
 import { z } from 'zod';
 import { pipelineStatusSchema } from '../../../contract/pipeline';
-import { consumerLag } from '../../../domain/consumer-lag';
 import type { PipelineStore, TopicOffsets } from '../../../domain/stores';
 import { jsonRoute, type Route } from '../route';
 

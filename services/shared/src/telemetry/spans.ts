@@ -1,0 +1,89 @@
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  isSpanContextValid,
+  trace,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
+import { extractContext, injectTraceHeaders, type KafkaHeaders } from './propagation';
+
+const tracer = trace.getTracer('@telemetry-pulse/shared');
+
+/** At most this many span links per consumed batch: a link costs ~100 bytes in every exported span. */
+export const MAX_BATCH_LINKS = 128;
+
+/**
+ * Runs `send` inside a PRODUCER span `<topic> publish` and hands it the headers to add to each message
+ * (the span's W3C context), or undefined when tracing is off so no per-message work is done.
+ */
+export async function withPublishSpan<T>(
+  topic: string,
+  messageCount: number,
+  send: (traceHeaders: Readonly<Record<string, string | Buffer>> | undefined) => Promise<T>,
+): Promise<T> {
+  const span = tracer.startSpan(`${topic} publish`, {
+    kind: SpanKind.PRODUCER,
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': topic,
+      'messaging.batch.message_count': messageCount,
+    },
+  });
+  const ctx = trace.setSpan(context.active(), span);
+  const headers = isSpanContextValid(span.spanContext()) ? injectTraceHeaders({}, ctx) : undefined;
+  return runInSpan(span, () => context.with(ctx, () => send(headers)));
+}
+
+/**
+ * Runs `handle` inside a CONSUMER span `<topic> process` for one batch, linked to the context each record
+ * carried in its headers (the first {@link MAX_BATCH_LINKS}), so database spans become its children and
+ * the producer's trace is one link away. When tracing is off the records are not looked at.
+ */
+export async function withBatchSpan<T>(
+  batch: { topic: string; partition: number; records: readonly { headers: KafkaHeaders }[] },
+  handle: () => Promise<T>,
+): Promise<T> {
+  const span = tracer.startSpan(`${batch.topic} process`, {
+    kind: SpanKind.CONSUMER,
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': batch.topic,
+      'messaging.destination.partition.id': String(batch.partition),
+      'messaging.batch.message_count': batch.records.length,
+    },
+  });
+  if (span.isRecording()) span.addLinks(batchLinks(batch.records));
+  return runInSpan(span, () => context.with(trace.setSpan(context.active(), span), handle));
+}
+
+/** Distinct producer contexts carried by `records`, at most {@link MAX_BATCH_LINKS}. */
+export function batchLinks(records: readonly { headers: KafkaHeaders }[]): Link[] {
+  const links: Link[] = [];
+  const seen = new Set<string>();
+  for (const record of records) {
+    if (links.length >= MAX_BATCH_LINKS) break;
+    const carried = trace.getSpanContext(extractContext(record.headers));
+    if (!carried || !isSpanContextValid(carried)) continue;
+    const key = `${carried.traceId}/${carried.spanId}`;
+    if (seen.has(key)) continue; // one publish span covers many records of a batch
+    seen.add(key);
+    links.push({ context: carried });
+  }
+  return links;
+}
+
+async function runInSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    span.recordException(err instanceof Error ? err : String(err));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
