@@ -56,7 +56,25 @@ const durationMs = (s) => {
 const soakMs = args.soak === '0' ? 0 : durationMs(args.soak);
 const log = (msg) => console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${msg}`);
 
-async function preload(topic) {
+/** A local OTLP/HTTP receiver that accepts and counts trace exports (the "local collector"). */
+function startOtlpSink() {
+  const http = require('node:http');
+  const stats = { requests: 0, bytes: 0 };
+  const server = http.createServer((req, res) => {
+    req.on('data', (chunk) => (stats.bytes += chunk.length));
+    req.on('end', () => {
+      stats.requests += 1;
+      res.writeHead(200, { 'content-type': req.headers['content-type'] || 'application/json' }).end();
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, stats, close: () => server.close() }),
+    ),
+  );
+}
+
+async function preload(topic, otlpUrl) {
   log(`preloading ${topic} with the simulator's backfill (${args.backfill} every ${args.interval})...`);
   const started = Date.now();
   execFileSync(
@@ -83,7 +101,14 @@ async function preload(topic) {
     ],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, LOG_LEVEL: 'warn', KAFKA_BROKERS: BROKERS.join(',') },
+      // Traced, so every message carries a traceparent header for the traced drain to link to.
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        KAFKA_BROKERS: BROKERS.join(','),
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+        SIM_METRICS_PORT: '0',
+      },
     },
   );
   const offsets = await withAdmin((a) => a.fetchTopicOffsets(topic));
@@ -247,9 +272,41 @@ async function soak(topic, pool, group, pid, rate, ms, alreadyApplied) {
   };
 }
 
+/** A second drain of the backlog by a fresh group into a fresh database, with tracing on. */
+async function tracedDrain(topic, total, otlpUrl) {
+  const db = await scratchDatabase();
+  const group = uid('bench-traced');
+  const port = 19466;
+  const child = spawnProcessor({
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: BROKERS.join(','),
+    PROCESSOR_TOPIC: topic,
+    PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
+    PROCESSOR_GROUP_ID: group,
+    PROCESSOR_PORT: String(port),
+    PROCESSOR_HOST: '127.0.0.1',
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+  });
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  try {
+    const ready = await waitReady(port);
+    while ((await applied(pool, group, topic)) < total) {
+      if (Date.now() - ready > 600_000) throw new Error('traced drain incomplete after 10 min');
+      await sleep(250);
+    }
+    return { rate: total / ((Date.now() - ready) / 1000) };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await pool.end();
+    await db.drop();
+  }
+}
+
 async function main() {
   const topic = uid('bench.events');
-  const total = await preload(topic);
+  const sink = await startOtlpSink();
+  const total = await preload(topic, sink.url);
 
   log('baseline 1: raw kafkajs eachBatch loop, counting only...');
   const raw = await consumeAll(topic, total, false);
@@ -294,6 +351,12 @@ async function main() {
     log(`processor: ${fmt(procRate)} events/s`);
     Object.assign(results, { total, raw, copy, procRate, drainS, drainRssMax: Math.max(...drainRss) });
 
+    log('the processor draining the same backlog again, tracing exported to a local OTLP receiver...');
+    const exportsBefore = sink.stats.requests;
+    results.traced = await tracedDrain(topic, total, sink.url);
+    results.traced.exports = sink.stats.requests - exportsBefore;
+    log(`processor with tracing: ${fmt(results.traced.rate)} events/s`);
+
     if (soakMs > 0) {
       const rate = args['soak-rate'] ? Number(args['soak-rate']) : Math.round(procRate / 2);
       results.soak = await soak(topic, pool, group, child.pid, rate, soakMs, total);
@@ -304,6 +367,7 @@ async function main() {
     await new Promise((r) => child.once('exit', r));
     await pool.end();
     await db.drop();
+    sink.close();
     await withAdmin((a) => a.deleteTopics({ topics: [topic, `${topic}.dlq`] })).catch(() => undefined);
   }
   report(results);
@@ -322,6 +386,8 @@ function report(r) {
     `| processor draining the backlog | ${fmt(r.procRate)} | 1.00x |`,
     '',
     `processor drain: ${r.drainS.toFixed(1)} s, max RSS ${r.drainRssMax.toFixed(0)} MiB`,
+    `processor drain with tracing exported to a local OTLP receiver: ${fmt(r.traced.rate)} events/s, ` +
+      `${(r.traced.rate / r.procRate).toFixed(2)}x the untraced drain (${r.traced.exports} exports received)`,
   ];
   if (r.soak) {
     const l = r.soak.latencies;
