@@ -225,9 +225,10 @@ describe('dashboard (Chromium, real pipeline)', () => {
     const keyInput = page.getByLabel('API key');
     await keyInput.fill('not-the-key');
     await page.click('#key-form button[type="submit"]');
-    await expect(page.locator('#alert-error').textContent()).resolves.toMatch(
-      /API key (was refused|was missing)/,
-    );
+    // The refusal arrives after a round trip: wait for it rather than read the element at once.
+    await page
+      .locator('#alert-error', { hasText: /API key (was refused|was missing)/ })
+      .waitFor({ timeout: 15_000 });
     await expect(item.getAttribute('data-status')).resolves.toBe('open');
 
     await keyInput.fill(apiKey);
