@@ -1,11 +1,14 @@
 'use strict';
 // Helpers shared by the benchmark scripts (plain JS over the compiled services; run through
 // scripts/with-infra.sh so Kafka, PostgreSQL and dist/ exist).
+const { execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { readFileSync } = require('node:fs');
+const path = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
 const pg = require('pg');
 
+const ROOT = path.join(__dirname, '..', '..');
 const BROKERS = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',');
 const ADMIN_URL = process.env.DATABASE_URL || 'postgres://telemetry:telemetry@127.0.0.1:5432/telemetry';
 
@@ -28,8 +31,20 @@ async function scratchDatabase() {
     async drop() {
       const c = new pg.Client({ connectionString: ADMIN_URL });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      try {
+        // FORCE cannot end an autovacuum worker for a non-superuser (42501): wait for it to finish.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            return;
+          } catch (err) {
+            if (err.code !== '42501' || attempt >= 30) throw err;
+            await sleep(2_000);
+          }
+        }
+      } finally {
+        await c.end();
+      }
     },
   };
 }
@@ -50,12 +65,71 @@ function rssMiB(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** `250ms`, `30s`, `5m`, `1h` in milliseconds. */
+function durationMs(s) {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(s);
+  if (!m) throw new Error(`not a duration: ${s}`);
+  return Number(m[1]) * { ms: 1, s: 1e3, m: 6e4, h: 36e5 }[m[2]];
+}
+
+/** Applies the schema migrations to `dbUrl` with the compiled migration CLI. */
+function migrateDatabase(dbUrl) {
+  execFileSync(process.execPath, [path.join(ROOT, 'services/shared/dist/migrate-cli.js')], {
+    env: { ...process.env, DATABASE_URL: dbUrl, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** Resolves when `url` answers 2xx; throws after `timeoutMs`. */
+async function waitOk(url, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+/** Sends SIGTERM to a child process and waits for it to exit (SIGKILL after `graceMs`). */
+async function stopChild(child, graceMs = 10_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+function freePort() {
+  const net = require('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 module.exports = {
+  ROOT,
   BROKERS,
   ADMIN_URL,
   uid,
@@ -65,5 +139,11 @@ module.exports = {
   scratchDatabase,
   withAdmin,
   rssMiB,
+  cpuSeconds,
+  freePort,
+  durationMs,
+  migrateDatabase,
+  waitOk,
+  stopChild,
   percentile,
 };

@@ -1,0 +1,882 @@
+#!/usr/bin/env node
+'use strict';
+// npm run bench:api: the API's three dashboard reads (latest readings, 24-hour trend, open alerts) under a
+// fixed request rate, on a database of --rows-small raw readings and then --rows-large, while the real
+// processor ingests live readings at --ingest-rate. Each route is measured on koa (the API process) and
+// on a bare node:http server running the same SQL through the same postgres adapters, so the ratio shows
+// what koa, validation and middleware cost. History is generated in SQL with the real schema and indexes.
+//
+// Processes: this one runs autocannon and nothing else while measuring; the API, the bare server, the
+// processor and the Kafka producer each run in their own process (the last two are this file, forked).
+const { fork, spawn } = require('node:child_process');
+const os = require('node:os');
+const path = require('node:path');
+const { randomUUID } = require('node:crypto');
+const { parseArgs } = require('node:util');
+const pg = require('pg');
+const {
+  ROOT,
+  BROKERS,
+  uid,
+  kafka,
+  sleep,
+  fmt,
+  scratchDatabase,
+  withAdmin,
+  cpuSeconds,
+  freePort,
+  durationMs,
+  migrateDatabase,
+  waitOk,
+  stopChild,
+  percentile,
+} = require('./common');
+
+const API_DIST = path.join(ROOT, 'services/api/dist');
+const HELP = `Usage: npm run bench:api -- [options]
+
+  --rows-small N     raw readings of the first dataset (default 5000000)
+  --rows-large N     raw readings of the second dataset, made by adding older history to the first
+                     (default 50000000; 0 measures the first only)
+  --load-budget D    longest time to spend generating the added history (default 10m); when it runs
+                     out the second dataset is measured at the size reached, and the report says so
+  --interval D       time between two readings of one sensor in the history (default 30s; divides 15m)
+  --rate N           requests/s per route (default 200)
+  --connections N    autocannon connections (default 10)
+  --duration D       measured run per route and server (default 15s)
+  --warmup D         unmeasured run before each (default 2s)
+  --ingest-rate N    live readings/s produced to the processor while measuring (default 15000, half
+                     its measured maximum; 0 runs without ingestion)`;
+
+const ROLE = process.env.BENCH_API_ROLE; // set only in this file's forked children
+
+// ---------------------------------------------------------------------------------------------------
+// The fleet and the routes measured
+
+const SITES = 3;
+const ZONES_PER_SITE = 5;
+const DEVICES_PER_ZONE = 3;
+const SENSORS = [
+  ['co2', 'ppm'],
+  ['temperature', 'C'],
+  ['humidity', '%'],
+  ['occupancy', 'people'],
+];
+const OPEN_ALERTS = 24; // unresolved alerts, fewer than one page of 50: the case where a scan may not stop early
+const ACKNOWLEDGED_ALERTS = 8;
+const RAW_ROWS_PER_ALERT = 500; // resolved alert history grows with the readings
+
+const two = (n) => String(n).padStart(2, '0');
+const FLEET = [];
+for (let s = 1; s <= SITES; s++)
+  for (let z = 1; z <= ZONES_PER_SITE; z++)
+    for (let d = 1; d <= DEVICES_PER_ZONE; d++) {
+      const site = `site-${two(s)}`;
+      const zone = `${site}-zone-${two(z)}`;
+      FLEET.push({ device: `${zone}-dev-${two(d)}`, site, zone });
+    }
+const ZONES = [...new Map(FLEET.map((f) => [f.zone, f])).values()];
+const SERIES = FLEET.length * SENSORS.length;
+
+/** Each measured route, as a rotation of request paths (autocannon cycles through them). */
+function routes(nowMs) {
+  const to = new Date(nowMs).toISOString();
+  const from = new Date(nowMs - 24 * 3600_000).toISOString();
+  return [
+    {
+      name: 'latest per zone',
+      paths: ['site-01', 'site-02', 'site-03'].map((s) => `/api/v1/zones/latest?site_id=${s}`),
+    },
+    {
+      name: 'latest per device',
+      paths: ['site-01', 'site-02', 'site-03'].map((s) => `/api/v1/devices/latest?site_id=${s}`),
+    },
+    {
+      name: '24 h trend (15m buckets)',
+      paths: ZONES.map(
+        (z) =>
+          `/api/v1/aggregates?site_id=${z.site}&zone_id=${z.zone}&sensor_type=co2&bucket=15m` +
+          `&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+      ),
+    },
+    { name: 'open alerts', paths: ['/api/v1/alerts?status=open,acknowledged&limit=50'] },
+  ];
+}
+
+/**
+ * What each measured route does with its query string, minus koa, zod and the middleware: the same store
+ * call with the same arguments and defaults as the route handler, and the same page shape. The bare
+ * server answers with it, and EXPLAIN reads the SQL it sends.
+ */
+function storeCalls() {
+  const { SENSOR_TYPES } = require('@telemetry-pulse/shared/core');
+  const { paginate, encodeCursor } = require(path.join(API_DIST, 'domain/cursor'));
+  const { alignDownMs, BUCKETS } = require(path.join(API_DIST, 'domain/buckets'));
+  const opt = (q, k) => q.get(k) ?? undefined;
+  const limitOf = (q) => Number(q.get('limit') ?? 100);
+  return {
+    '/api/v1/zones/latest': async (stores, q) => {
+      const rows = await stores.readings.zonesLatest({
+        siteId: opt(q, 'site_id'),
+        zoneId: opt(q, 'zone_id'),
+        sensorTypes: SENSOR_TYPES,
+        take: limitOf(q) + 1,
+      });
+      return paginate(rows, limitOf(q), (r) => [r.site_id, r.zone_id, r.sensor_type]);
+    },
+    '/api/v1/devices/latest': async (stores, q) => {
+      const rows = await stores.readings.devicesLatest({
+        siteId: opt(q, 'site_id'),
+        zoneId: opt(q, 'zone_id'),
+        deviceId: opt(q, 'device_id'),
+        sensorTypes: SENSOR_TYPES,
+        take: limitOf(q) + 1,
+      });
+      return paginate(rows, limitOf(q), (r) => [r.device_id, r.sensor_type]);
+    },
+    '/api/v1/aggregates': async (stores, q) => {
+      const bucket = BUCKETS[q.get('bucket') ?? '15m'];
+      const toMs = Date.parse(q.get('to'));
+      const rows = await stores.aggregates.buckets({
+        sensorType: q.get('sensor_type'),
+        siteId: opt(q, 'site_id'),
+        zoneId: opt(q, 'zone_id'),
+        bucketSeconds: bucket.seconds,
+        sourceWindowSeconds: bucket.sourceWindowSeconds,
+        fromMs: alignDownMs(Date.parse(q.get('from')), bucket.seconds),
+        toMs,
+        take: limitOf(q) + 1,
+      });
+      return paginate(rows, limitOf(q), (r) => [Date.parse(r.bucket_start)]);
+    },
+    '/api/v1/alerts': async (stores, q) => {
+      const limit = limitOf(q);
+      const rows = await stores.alerts.list({ statuses: q.get('status')?.split(',') }, undefined, limit + 1);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return {
+        items: items.map((r) => r.alert),
+        next_cursor: rows.length > limit && last ? encodeCursor([last.openedUs, last.alert.alert_id]) : null,
+      };
+    },
+  };
+}
+
+/** The API's postgres stores over `pool` (the real one, or a fake that records the SQL). */
+function createStores(pool) {
+  const adapter = (name) => require(path.join(API_DIST, 'adapters/postgres', name));
+  return {
+    readings: adapter('readings').createReadingsStore(pool),
+    aggregates: adapter('window-aggregates').createAggregatesStore(pool),
+    alerts: adapter('alerts').createAlertStore(pool),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// History generated in SQL: readings, their 5 m and 15 m windows, devices and alerts
+
+const log = (msg) => console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${msg}`);
+
+/**
+ * Inserts the readings of steps [k0, k1) (step k = k * interval seconds since the epoch; every sensor of
+ * every device reports once per step, each device at its own phase) and, from the same rows, their 5 m
+ * and 15 m windows, in one statement: the windows are built from the rows as inserted (RETURNING), so the
+ * table is never scanned again. Step ranges are whole 15 m windows, except the newest, which the live
+ * processor later adds to (hence ON CONFLICT adding up, as the processor does). Session $5 of $6 writes
+ * its share of the zones: sessions in parallel then touch disjoint index pages (event ids lead with the
+ * series) and never wait for each other's locks.
+ */
+const GENERATE_SQL = `
+WITH fleet AS (
+  SELECT * FROM (SELECT (row_number() OVER (ORDER BY device_id) - 1)::int AS n,
+                        dense_rank() OVER (ORDER BY site_id, zone_id) AS zone_n, device_id, site_id, zone_id
+                   FROM devices) d
+   WHERE zone_n % $6 = $5  -- this session's share of the zones
+), steps AS (
+  SELECT k, CASE WHEN ((k * $3 / 86400) + 4) % 7 IN (0, 6) THEN 0.05 ELSE 1 END  -- weekends are quiet
+            * greatest(0, sin(pi() * (((k * $3) % 86400) / 3600.0 - 7) / 11)) AS occ  -- 07:00-18:00 UTC
+    FROM generate_series($1::bigint, $2::bigint - 1) AS k
+), ins AS (
+  INSERT INTO raw_events (event_id, device_id, site_id, zone_id, sensor_type, value, unit, ts_event,
+                          ingested_at, kafka_partition, kafka_offset)
+  SELECT (lpad(to_hex(f.n * 4 + s.n), 4, '0') || lpad(to_hex(m.ms), 12, '0') || '7'
+          || lpad(to_hex(st.k), 15, '0'))::uuid,  -- time-ordered within each series
+         f.device_id, f.site_id, f.zone_id, s.sensor_type,
+         CASE s.n WHEN 0 THEN round(420 + (300 + 15 * (f.n % 16)) * st.occ + 25 * random())
+                  WHEN 1 THEN round((20.8 + 0.2 * (f.n % 8) + 1.6 * st.occ + 0.4 * random())::numeric, 2)::float8
+                  WHEN 2 THEN round((36 + f.n % 9 + 6 * st.occ + 2 * random())::numeric, 1)::float8
+                  ELSE floor((4 + f.n % 28) * st.occ * (0.7 + 0.6 * random())) END,
+         s.unit, to_timestamp(m.ms / 1000.0), to_timestamp(m.ms / 1000.0 + 0.2 + random()), f.n % 6, st.k
+    FROM steps st
+   CROSS JOIN fleet f
+   CROSS JOIN (VALUES (0, 'co2', 'ppm'), (1, 'temperature', 'C'), (2, 'humidity', '%'),
+                      (3, 'occupancy', 'people')) AS s(n, sensor_type, unit)
+   CROSS JOIN LATERAL (SELECT st.k * $3 * 1000 + (f.n * 661) % ($3 * 1000) AS ms) m
+  RETURNING site_id, zone_id, sensor_type, ts_event, value
+), w5 AS (
+  SELECT site_id, zone_id, sensor_type, date_bin('5 minutes', ts_event, timestamptz 'epoch') AS ws,
+         count(*) AS n, sum(value) AS s, sum(value * value) AS ss, min(value) AS mn, max(value) AS mx
+    FROM ins GROUP BY 1, 2, 3, 4
+), windows AS (
+  SELECT 300 AS width, site_id, zone_id, sensor_type, ws, n, s, ss, mn, mx FROM w5
+  UNION ALL
+  SELECT 900, site_id, zone_id, sensor_type, date_bin('15 minutes', ws, timestamptz 'epoch'),
+         sum(n), sum(s), sum(ss), min(mn), max(mx)
+    FROM w5 GROUP BY 2, 3, 4, 5
+), agg AS (
+  INSERT INTO window_aggregates AS a (window_seconds, site_id, zone_id, sensor_type, window_start,
+                                     sample_count, value_sum, value_sum_sq, value_min, value_max,
+                                     is_final, updated_at)
+  SELECT width, site_id, zone_id, sensor_type, ws, n, s, ss, mn, mx,
+         ws + make_interval(secs => width + 60) <= to_timestamp($4),
+         least(ws + make_interval(secs => width + 5), to_timestamp($4))
+    FROM windows
+  ON CONFLICT (window_seconds, site_id, zone_id, sensor_type, window_start) DO UPDATE SET
+    sample_count = a.sample_count + EXCLUDED.sample_count, value_sum = a.value_sum + EXCLUDED.value_sum,
+    value_sum_sq = a.value_sum_sq + EXCLUDED.value_sum_sq,
+    value_min = least(a.value_min, EXCLUDED.value_min), value_max = greatest(a.value_max, EXCLUDED.value_max)
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins)::int AS raw, (SELECT count(*) FROM agg)::int AS windows`;
+
+/** Resolved alert history, spread evenly over [$2, $3) (epoch seconds), rotating devices and rules. */
+const RESOLVED_ALERTS_SQL = `
+WITH fleet AS (
+  SELECT (row_number() OVER (ORDER BY device_id) - 1)::int AS n, device_id, site_id, zone_id FROM devices
+)
+INSERT INTO alerts (rule_id, device_id, site_id, zone_id, sensor_type, severity, status, message,
+                    trigger_value, peak_value, last_value, opened_at, resolved_at, resolved_by, updated_at)
+SELECT r.rule_id, f.device_id, f.site_id, f.zone_id, r.sensor_type,
+       CASE WHEN r.n = 0 AND i % 5 = 0 THEN 'critical' ELSE 'warning' END, 'resolved', r.message,
+       r.trig, r.trig * 1.08, r.clr, o.at, o.at + make_interval(mins => 5 + (i % 55)::int), 'engine',
+       o.at + make_interval(mins => 5 + (i % 55)::int)
+  FROM generate_series(0, $1::int - 1) AS i
+ CROSS JOIN LATERAL (SELECT to_timestamp($2::float8 + ($3::float8 - $2::float8) * i / $1::int) AS at) o
+  JOIN fleet f ON f.n = i % ${FLEET.length}
+  JOIN (VALUES (0, 'co2-high', 'co2', 1000.0, 900.0, 'co2 above 1000 ppm for 2 min'),
+               (1, 'temperature-comfort', 'temperature', 26.0, 25.5, 'temperature above 26 C for 5 min'),
+               (2, 'humidity-comfort', 'humidity', 60.0, 58.0, 'humidity above 60 % for 5 min'))
+       AS r(n, rule_id, sensor_type, trig, clr, message) ON r.n = (i / ${FLEET.length}) % 3`;
+
+/** The unresolved alerts: one co2-high per device for the first devices, opened over the last hours. */
+const OPEN_ALERTS_SQL = `
+WITH fleet AS (
+  SELECT (row_number() OVER (ORDER BY device_id) - 1)::int AS n, device_id, site_id, zone_id FROM devices
+)
+INSERT INTO alerts (rule_id, device_id, site_id, zone_id, sensor_type, severity, status, message,
+                    trigger_value, peak_value, last_value, opened_at, acknowledged_at, acknowledged_by)
+SELECT 'co2-high', device_id, site_id, zone_id, 'co2', 'warning',
+       CASE WHEN n < $2 THEN 'acknowledged' ELSE 'open' END, 'co2 above 1000 ppm for 2 min',
+       1012, 1090, 1040, to_timestamp($3::float8 - 600 * (n + 1)),
+       CASE WHEN n < $2 THEN to_timestamp($3::float8 - 300 * (n + 1)) END,
+       CASE WHEN n < $2 THEN 'bench' END
+  FROM fleet WHERE n < $1`;
+
+/**
+ * Generates readings for steps [kFrom, kTo) in chunks of whole 15 m windows, newest chunk first (so a
+ * run cut short by the budget leaves contiguous history), one session per core (each inserting with the
+ * indexes in place costs a core), then resolved alerts over the span reached.
+ */
+async function generate(clients, { kFrom, kTo, stepS, nowS, budgetMs, label }) {
+  const [client] = clients;
+  const stepsPerWindow = 900 / stepS;
+  const chunkSteps = Math.max(1, Math.round(2_000_000 / SERIES / stepsPerWindow)) * stepsPerWindow;
+  const started = Date.now();
+  let raw = 0;
+  let windows = 0;
+  let k1 = kTo;
+  let cut = false;
+  while (k1 > kFrom) {
+    if (Date.now() - started > budgetMs) {
+      cut = true;
+      break;
+    }
+    // Chunk edges on multiples of chunkSteps (whole windows), except the newest edge.
+    const k0 = Math.max(kFrom, Math.floor((k1 - 1) / chunkSteps) * chunkSteps);
+    const results = await Promise.all(
+      clients.map((c, i) => c.query(GENERATE_SQL, [k0, k1, stepS, nowS, i, clients.length])),
+    );
+    for (const { rows } of results) {
+      raw += rows[0].raw;
+      windows += rows[0].windows;
+    }
+    k1 = k0;
+    const s = (Date.now() - started) / 1000;
+    log(`${label}: ${fmt(raw)} rows, ${fmt(windows)} windows, ${s.toFixed(0)} s (${fmt(raw / s)} rows/s)`);
+  }
+  const alerts = Math.round(raw / RAW_ROWS_PER_ALERT);
+  if (alerts > 0) await client.query(RESOLVED_ALERTS_SQL, [alerts, k1 * stepS, kTo * stepS]);
+  await client.query('UPDATE devices SET first_seen_at = least(first_seen_at, to_timestamp($1::float8))', [
+    k1 * stepS,
+  ]);
+  return { raw, windows, alerts, kReached: k1, cut, loadS: (Date.now() - started) / 1000 };
+}
+
+/** VACUUM (visibility map, hint bits) and ANALYZE, so no autovacuum starts during the measurement. */
+async function vacuum(client) {
+  const started = Date.now();
+  await client.query('VACUUM (ANALYZE) raw_events, window_aggregates, devices, alerts');
+  return (Date.now() - started) / 1000;
+}
+
+async function databaseSize(client) {
+  const { rows } = await client.query(
+    `SELECT pg_total_relation_size('raw_events')::float8 AS "rawBytes",
+            (SELECT count(*) FROM window_aggregates)::int AS "windowRows",
+            (SELECT count(*) FROM alerts)::int AS "alertRows"`,
+  );
+  return rows[0];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Processes
+
+const children = new Set();
+// A crash of this process must not leave the API, processor or producer running (and the ports taken).
+process.on('exit', () => children.forEach((c) => c.kill('SIGTERM')));
+
+/** Starts a child and tracks it; `ready` resolves when it answers, and rejects if it exits first. */
+function start(child, ready) {
+  children.add(child);
+  const exited = new Promise((_, reject) =>
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      reject(new Error(`child ${child.pid} exited (${code ?? signal}) before it was ready`));
+    }),
+  );
+  exited.catch(() => undefined);
+  return Promise.race([ready(child), exited]).then(() => child);
+}
+
+function spawnNode(script, env) {
+  return spawn(process.execPath, [script], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+function forkRole(role, env) {
+  return fork(__filename, [], { env: { ...process.env, ...env, BENCH_API_ROLE: role }, stdio: 'inherit' });
+}
+
+/** Resolves with the first IPC message of `child` that has `key`. */
+const message = (child, key) =>
+  new Promise((resolve) => {
+    const onMessage = (m) => {
+      if (m && key in m) {
+        child.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    child.on('message', onMessage);
+  });
+
+/** Live readings of the whole fleet at `rate` events/s, ts_event now, values inside every alert band. */
+async function runProducer() {
+  const { BENCH_TOPIC: topic, BENCH_RATE } = process.env;
+  const rate = Number(BENCH_RATE);
+  const producer = kafka().producer();
+  await producer.connect();
+  const tickMs = 100;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  let stopping = false;
+  process.on('message', (m) => m === 'stop' && (stopping = true));
+  process.on('disconnect', () => process.exit(0)); // the bench died
+  process.send({ ready: true });
+  const started = Date.now();
+  let sent = 0;
+  for (let tick = 0; !stopping; tick += 1) {
+    const due = started + tick * tickMs;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const ts = new Date().toISOString();
+    const messages = [];
+    for (let i = 0; i < perTick; i += 1) {
+      const n = sent + i;
+      const f = FLEET[n % FLEET.length];
+      const [sensor, unit] = SENSORS[Math.floor(n / FLEET.length) % SENSORS.length];
+      const value = { co2: 500 + (n % 300), temperature: 21.5, humidity: 44, occupancy: n % 20 }[sensor];
+      messages.push({
+        key: f.device,
+        value: JSON.stringify({
+          event_id: randomUUID(),
+          device_id: f.device,
+          site_id: f.site,
+          zone_id: f.zone,
+          sensor_type: sensor,
+          value,
+          unit,
+          ts_event: ts,
+        }),
+      });
+    }
+    await producer.send({ topic, messages });
+    sent += messages.length;
+  }
+  await producer.disconnect();
+  process.send({ sent, seconds: (Date.now() - started) / 1000 });
+  process.disconnect();
+}
+
+/** node:http with no framework: route by path, run the same store call, JSON.stringify. */
+async function runBareServer() {
+  const http = require('node:http');
+  const { createPool } = require('@telemetry-pulse/shared');
+  const { withStatementTimeout } = require(path.join(API_DIST, 'compose'));
+  const silent = { child: () => silent, warn() {}, info() {}, debug() {}, error() {} };
+  // The API's pool settings: default size 10, 10 s statement timeout.
+  const pool = createPool({
+    url: withStatementTimeout(process.env.DATABASE_URL, 10_000),
+    max: 10,
+    applicationName: 'bench-bare-http',
+    logger: silent,
+  });
+  const stores = createStores(pool);
+  const calls = storeCalls();
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const call = calls[url.pathname];
+    if (!call) {
+      res.writeHead(404).end();
+      return;
+    }
+    call(stores, url.searchParams).then(
+      (body) => {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(body));
+      },
+      (err) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(err));
+      },
+    );
+  });
+  const stop = () => {
+    server.closeAllConnections();
+    server.close(() => pool.end().then(() => process.exit(0)));
+  };
+  process.on('SIGTERM', stop);
+  process.on('disconnect', stop); // the bench died
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+}
+
+async function appliedOffsets(pool, group, topic) {
+  const { rows } = await pool.query(
+    'SELECT coalesce(sum(greatest(next_offset, 0)), 0)::bigint AS n FROM consumer_offsets WHERE consumer_group = $1 AND topic = $2',
+    [group, topic],
+  );
+  return Number(rows[0].n);
+}
+
+/** Rows in raw_events, from the trigger-kept counts (count(*) would read the whole table). */
+async function rawRows(pool) {
+  const { rows } = await pool.query('SELECT coalesce(sum(events), 0)::bigint AS n FROM raw_event_counts');
+  return Number(rows[0].n);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Measuring
+
+/**
+ * One fixed-rate autocannon run against `server`. Latencies are each response's own time (autocannon's
+ * coordinated-omission correction is off: with a per-connection rate it adds made-up samples); CPU is
+ * what the server process spent, per request.
+ */
+async function load(server, paths, seconds) {
+  const autocannon = require('autocannon');
+  const latencies = [];
+  const statuses = {};
+  const cpuBefore = cpuSeconds(server.pid);
+  const instance = autocannon({
+    url: server.origin,
+    connections: Number(args.connections),
+    overallRate: Number(args.rate),
+    duration: seconds,
+    requests: paths.map((p) => ({ method: 'GET', path: p })),
+    ignoreCoordinatedOmission: true,
+  });
+  instance.on('response', (_client, status, _bytes, ms) => {
+    latencies.push(ms);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  });
+  const result = await instance;
+  const cpu = cpuSeconds(server.pid) - cpuBefore;
+  latencies.sort((a, b) => a - b);
+  return {
+    rate: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? NaN,
+    mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
+    failed: latencies.length - (statuses[200] ?? 0) + result.errors + result.timeouts,
+    cpuMsPerRequest: (cpu * 1000) / Math.max(1, latencies.length),
+  };
+}
+
+/** Checks that both servers answer every path with 200 and items; warns when their counts differ. */
+async function verify(route, servers) {
+  for (const p of route.paths) {
+    const counts = [];
+    for (const server of Object.values(servers)) {
+      const res = await fetch(server.origin + p);
+      const body = await res.json();
+      if (res.status !== 200) throw new Error(`${server.origin}${p}: ${res.status} ${JSON.stringify(body)}`);
+      if (body.items.length === 0) throw new Error(`${p}: no items; the generated data misses this query`);
+      counts.push(body.items.length);
+    }
+    // A live window can open between the two calls; anything else means the two servers differ.
+    if (new Set(counts).size !== 1)
+      log(`warning: ${p}: koa and node:http answered ${counts.join(' and ')} items`);
+  }
+}
+
+/** Summarises a JSON plan: node types (with relation or index) in tree order, time and buffers. */
+function summarisePlan(explained) {
+  const nodes = [];
+  const walk = (n) => {
+    const on = n['Index Name'] ?? n['Relation Name'];
+    nodes.push(on ? `${n['Node Type']} (${on})` : n['Node Type']);
+    for (const c of n.Plans ?? []) walk(c);
+  };
+  walk(explained.Plan);
+  return {
+    nodes: nodes.join(' > '),
+    ms: explained['Execution Time'],
+    buffers: (explained.Plan['Shared Hit Blocks'] ?? 0) + (explained.Plan['Shared Read Blocks'] ?? 0),
+  };
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of the SQL each route's store call sends, for its first path; median of 5. */
+async function explainAll(pool, routeList) {
+  const calls = storeCalls();
+  const out = {};
+  for (const route of routeList) {
+    const url = new URL(route.paths[0], 'http://x');
+    let captured;
+    const recorder = {
+      query: async (sql, params) => {
+        captured = { sql, params };
+        return { rows: [] };
+      },
+    };
+    await calls[url.pathname](createStores(recorder), url.searchParams);
+    const runs = [];
+    for (let i = 0; i < 5; i++) {
+      const { rows } = await pool.query(
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${captured.sql}`,
+        captured.params,
+      );
+      runs.push(summarisePlan(rows[0]['QUERY PLAN'][0]));
+    }
+    runs.sort((a, b) => a.ms - b.ms);
+    out[route.name] = runs[2];
+  }
+  return out;
+}
+
+/** Measures every route on both servers while the producer feeds the processor. */
+async function measure(ctx, label) {
+  const { servers, pool, group, topic } = ctx;
+  const warmupS = durationMs(args.warmup) / 1000;
+  const seconds = durationMs(args.duration) / 1000;
+  let producer;
+  if (Number(args['ingest-rate']) > 0) {
+    producer = await start(
+      forkRole('producer', { BENCH_TOPIC: topic, BENCH_RATE: args['ingest-rate'] }),
+      (c) => message(c, 'ready'),
+    );
+    await sleep(5_000); // let the processor reach its steady state
+  }
+  const rowsBefore = await rawRows(pool);
+  const appliedBefore = await appliedOffsets(pool, group, topic);
+  const t0 = Date.now();
+  const load1 = os.loadavg()[0];
+  const routeList = routes(Date.now());
+  const results = [];
+  for (const route of routeList) {
+    await verify(route, servers);
+    const row = { route: route.name };
+    for (const [name, server] of Object.entries(servers)) {
+      if (warmupS > 0) await load(server, route.paths, warmupS);
+      row[name] = await load(server, route.paths, seconds);
+      const r = row[name];
+      log(
+        `${label}, ${route.name}, ${name}: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ` +
+          `${fmt(r.rate)} req/s, ${r.failed} failed, ${r.cpuMsPerRequest.toFixed(2)} ms CPU/request`,
+      );
+    }
+    results.push(row);
+  }
+  const plans = await explainAll(pool, routeList);
+  const ingest = {
+    applied: (await appliedOffsets(pool, group, topic)) - appliedBefore,
+    seconds: (Date.now() - t0) / 1000,
+  };
+  const rowsAfter = await rawRows(pool);
+  if (producer) {
+    producer.send('stop');
+    const { sent, seconds: producedS } = await message(producer, 'sent');
+    ctx.sentTotal += sent;
+    Object.assign(ingest, {
+      sent,
+      producedS,
+      backlog: ctx.sentTotal - (await appliedOffsets(pool, group, topic)),
+    });
+    await stopChild(producer);
+  }
+  return { label, rowsBefore, rowsAfter, loadavg: [load1, os.loadavg()[0]], results, plans, ingest };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Orchestration
+
+let args;
+
+async function main() {
+  ({ values: args } = parseArgs({
+    options: {
+      'rows-small': { type: 'string', default: '5000000' },
+      'rows-large': { type: 'string', default: '50000000' },
+      'load-budget': { type: 'string', default: '10m' },
+      interval: { type: 'string', default: '30s' },
+      rate: { type: 'string', default: '200' },
+      connections: { type: 'string', default: '10' },
+      duration: { type: 'string', default: '15s' },
+      warmup: { type: 'string', default: '2s' },
+      'ingest-rate': { type: 'string', default: '15000' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
+  if (args.help) {
+    console.log(HELP);
+    return;
+  }
+  const stepS = durationMs(args.interval) / 1000;
+  if (!Number.isInteger(stepS) || 900 % stepS !== 0) throw new Error('--interval must divide 15m');
+  const rowsSmall = Number(args['rows-small']);
+  const rowsLarge = Number(args['rows-large']);
+  const stepsPerWindow = 900 / stepS;
+  const benchStarted = Date.now();
+
+  const db = await scratchDatabase();
+  const topic = uid('bench.api-events');
+  const group = uid('bench-api-processor');
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  // One loading session per core; dropping the database at the end terminates them.
+  const loaders = os.cpus().map(() => new pg.Client({ connectionString: db.url }));
+  loaders.forEach((l) => l.on('error', () => undefined));
+  const report = { runs: [], loads: [] };
+  try {
+    migrateDatabase(db.url);
+    await withAdmin((a) =>
+      a.createTopics({
+        topics: [
+          { topic, numPartitions: 6 },
+          { topic: `${topic}.dlq`, numPartitions: 1 },
+        ],
+      }),
+    );
+    for (const l of loaders) {
+      await l.connect();
+      await l.query('SET synchronous_commit = off');
+    }
+    const [loader] = loaders;
+
+    // The first dataset: whole 15 m windows back from the current step.
+    const nowS = Math.floor(Date.now() / 1000);
+    const kEnd = Math.floor(nowS / stepS);
+    const kSplit = Math.floor((kEnd - Math.ceil(rowsSmall / SERIES)) / stepsPerWindow) * stepsPerWindow;
+    await loader.query(
+      `INSERT INTO devices (device_id, site_id, zone_id, first_seen_at, last_seen_at, kafka_partition)
+       SELECT d, s, z, to_timestamp($4::float8), to_timestamp($4::float8), 0
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS t(d, s, z)`,
+      [FLEET.map((f) => f.device), FLEET.map((f) => f.site), FLEET.map((f) => f.zone), nowS],
+    );
+    log(`generating the first dataset (${fmt(rowsSmall)} rows)...`);
+    const small = await generate(loaders, {
+      kFrom: kSplit,
+      kTo: kEnd,
+      stepS,
+      nowS,
+      budgetMs: Infinity,
+      label: 'first dataset',
+    });
+    await loader.query(OPEN_ALERTS_SQL, [OPEN_ALERTS + ACKNOWLEDGED_ALERTS, ACKNOWLEDGED_ALERTS, nowS]);
+    small.vacuumS = await vacuum(loader);
+    Object.assign(small, await databaseSize(loader));
+    report.loads.push(small);
+    log(
+      `first dataset: ${fmt(small.raw)} rows in ${small.loadS.toFixed(0)} s, VACUUM ANALYZE ${small.vacuumS.toFixed(0)} s`,
+    );
+
+    // The processor, the API and the bare server, each in its own process.
+    const processorPort = await freePort();
+    await start(
+      spawnNode(path.join(ROOT, 'services/processor/dist/main.js'), {
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: BROKERS.join(','),
+        PROCESSOR_TOPIC: topic,
+        PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
+        PROCESSOR_GROUP_ID: group,
+        PROCESSOR_PORT: String(processorPort),
+        PROCESSOR_HOST: '127.0.0.1',
+      }),
+      () => waitOk(`http://127.0.0.1:${processorPort}/readyz`),
+    );
+    const apiPort = await freePort();
+    const api = await start(
+      spawnNode(path.join(API_DIST, 'main.js'), {
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: BROKERS.join(','),
+        API_PORT: String(apiPort),
+        API_HOST: '127.0.0.1',
+        API_RATE_LIMIT: '100000', // the limiter runs, as in production, but never refuses the load
+        API_RATE_BURST: '100000',
+        PROCESSOR_TOPIC: topic,
+        PROCESSOR_GROUP_ID: group,
+      }),
+      () => waitOk(`http://127.0.0.1:${apiPort}/readyz`),
+    );
+    let barePort;
+    const bare = await start(forkRole('bare', { DATABASE_URL: db.url }), (c) =>
+      message(c, 'port').then((m) => (barePort = m.port)),
+    );
+    const ctx = {
+      servers: {
+        koa: { origin: `http://127.0.0.1:${apiPort}`, pid: api.pid },
+        bare: { origin: `http://127.0.0.1:${barePort}`, pid: bare.pid },
+      },
+      pool,
+      group,
+      topic,
+      sentTotal: 0,
+    };
+
+    report.runs.push(await measure(ctx, `${fmt(small.raw)} rows`));
+
+    if (rowsLarge > small.raw) {
+      const kFrom =
+        Math.floor((kSplit - Math.ceil((rowsLarge - small.raw) / SERIES)) / stepsPerWindow) * stepsPerWindow;
+      log(`adding older history up to ${fmt(rowsLarge)} rows (budget ${args['load-budget']})...`);
+      const large = await generate(loaders, {
+        kFrom,
+        kTo: kSplit,
+        stepS,
+        nowS,
+        budgetMs: durationMs(args['load-budget']),
+        label: 'older history',
+      });
+      large.vacuumS = await vacuum(loader);
+      Object.assign(large, await databaseSize(loader));
+      report.loads.push(large);
+      log(
+        `added ${fmt(large.raw)} rows in ${large.loadS.toFixed(0)} s${large.cut ? ' (LOAD BUDGET RAN OUT)' : ''}, ` +
+          `VACUUM ANALYZE ${large.vacuumS.toFixed(0)} s`,
+      );
+      report.runs.push(await measure(ctx, `${fmt(small.raw + large.raw)} rows`));
+    }
+  } finally {
+    for (const child of [...children].reverse()) await stopChild(child);
+    for (const l of loaders) await l.end().catch(() => undefined);
+    await pool.end();
+    await db.drop();
+    await withAdmin((a) => a.deleteTopics({ topics: [topic, `${topic}.dlq`] })).catch(() => undefined);
+  }
+  report.totalS = (Date.now() - benchStarted) / 1000;
+  print(report, stepS);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report
+
+function print(r, stepS) {
+  const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+  const x = (a, b) => `${(a / b).toFixed(2)}x`;
+  const lines = [
+    '',
+    `API benchmark, ${new Date().toISOString()}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ` +
+      `Node ${process.version}; Kafka, PostgreSQL, processor, API and load generator on the one machine`,
+    `load: autocannon, ${args.rate} requests/s per route over ${args.connections} connections, ` +
+      `${args.duration} measured after ${args.warmup} warm-up, per route and server; latencies are each response's own`,
+    `fleet: ${SITES} sites x ${ZONES_PER_SITE} zones x ${DEVICES_PER_ZONE} devices x ${SENSORS.length} sensors (${SERIES} series), ` +
+      `one reading per sensor every ${stepS} s`,
+    '',
+    '| dataset | generated raw rows | history | load (rows/s) | VACUUM ANALYZE | raw_events with indexes | window rows | alerts |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  r.loads.forEach((l, i) => {
+    const days = ((l.raw / SERIES) * stepS) / 86400;
+    lines.push(
+      `| ${i === 0 ? 'first' : 'older history added'}${l.cut ? ' (BUDGET RAN OUT)' : ''} | ${fmt(l.raw)} ` +
+        `| ${days.toFixed(1)} days | ${l.loadS.toFixed(0)} s (${fmt(l.raw / l.loadS)}) | ${l.vacuumS.toFixed(0)} s ` +
+        `| ${(l.rawBytes / 2 ** 30).toFixed(2)} GiB | ${fmt(l.windowRows)} | ${fmt(l.alertRows)} |`,
+    );
+  });
+  for (const run of r.runs) {
+    const ing = run.ingest;
+    lines.push(
+      '',
+      `#### ${run.label} generated; raw_events held ${fmt(run.rowsBefore)} rows when measuring began, ${fmt(run.rowsAfter)} at the end`,
+      '',
+      ing.sent === undefined
+        ? 'no live ingestion'
+        : `live ingestion: produced ${fmt(ing.sent / ing.producedS)} events/s (target ${fmt(Number(args['ingest-rate']))}), ` +
+            `processor applied ${fmt(ing.applied / ing.seconds)} events/s while measuring, ` +
+            `backlog when the producer stopped ${fmt(ing.backlog)}; 1-min load average ${run.loadavg.map((l) => l.toFixed(1)).join(' -> ')}`,
+      '',
+      '| route | req/s | p50 ms | p90 ms | p99 ms | max ms | failed | node:http p50 | node:http p99 | koa/http p99 | koa/http mean | CPU ms/req koa / node:http |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const row of run.results) {
+      const k = row.koa;
+      const b = row.bare;
+      lines.push(
+        `| ${row.route} | ${fmt(k.rate)} | ${ms(k.p50)} | ${ms(k.p90)} | ${ms(k.p99)} | ${ms(k.max)} | ${k.failed + b.failed} ` +
+          `| ${ms(b.p50)} | ${ms(b.p99)} | ${x(k.p99, b.p99)} | ${x(k.mean, b.mean)} ` +
+          `| ${k.cpuMsPerRequest.toFixed(2)} / ${b.cpuMsPerRequest.toFixed(2)} |`,
+      );
+    }
+    const slow = run.results.filter((row) => !(row.koa.p99 <= 50));
+    lines.push(
+      '',
+      slow.length === 0
+        ? 'p99 <= 50 ms on koa for every route: met'
+        : `p99 <= 50 ms: MISSED on ${slow.map((row) => `${row.route} (${ms(row.koa.p99)} ms)`).join(', ')}`,
+      '',
+      '| query (first path) | plan | execution ms (median of 5) | buffers |',
+      '| --- | --- | ---: | ---: |',
+    );
+    for (const [name, p] of Object.entries(run.plans))
+      lines.push(`| ${name} | ${p.nodes} | ${p.ms.toFixed(3)} | ${fmt(p.buffers)} |`);
+  }
+  if (r.runs.length === 2) {
+    const [a, b] = r.runs;
+    lines.push(
+      '',
+      `#### Growth: ${b.label} against ${a.label} generated (target: no more than 1.50x)`,
+      '',
+      '| route | koa p50 | koa p99 | node:http p50 | node:http p99 | SQL execution |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+    a.results.forEach((ra, i) => {
+      const rb = b.results[i];
+      const pa = a.plans[ra.route];
+      const pb = b.plans[ra.route];
+      lines.push(
+        `| ${ra.route} | ${x(rb.koa.p50, ra.koa.p50)} | ${x(rb.koa.p99, ra.koa.p99)} | ${x(rb.bare.p50, ra.bare.p50)} ` +
+          `| ${x(rb.bare.p99, ra.bare.p99)} | ${x(pb.ms, pa.ms)} |`,
+      );
+    });
+  }
+  lines.push('', `whole run: ${(r.totalS / 60).toFixed(1)} min`);
+  console.log(lines.join('\n'));
+}
+
+if (ROLE === 'producer') runProducer().catch(fail);
+else if (ROLE === 'bare') runBareServer().catch(fail);
+else main().catch(fail);
+
+function fail(err) {
+  console.error(err);
+  process.exit(1);
+}
