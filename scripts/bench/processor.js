@@ -182,7 +182,18 @@ async function rawCopy(dbUrl, messages) {
   return { rate: messages.length / elapsed, elapsed };
 }
 
-function spawnProcessor(env) {
+/** The compiled processor CLI in its own process, consuming `topic` as `group` into `dbUrl`. */
+function spawnProcessor(dbUrl, topic, group, port, extraEnv = {}) {
+  const env = {
+    DATABASE_URL: dbUrl,
+    KAFKA_BROKERS: BROKERS.join(','),
+    PROCESSOR_TOPIC: topic,
+    PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
+    PROCESSOR_GROUP_ID: group,
+    PROCESSOR_PORT: String(port),
+    PROCESSOR_HOST: '127.0.0.1',
+    ...extraEnv,
+  };
   // BENCH_NODE_ARGS: extra node flags for the processor, e.g. --cpu-prof to see where its time goes.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'services/processor/dist/main.js')], {
@@ -277,16 +288,7 @@ async function tracedDrain(topic, total, otlpUrl) {
   const db = await scratchDatabase();
   const group = uid('bench-traced');
   const port = 19466;
-  const child = spawnProcessor({
-    DATABASE_URL: db.url,
-    KAFKA_BROKERS: BROKERS.join(','),
-    PROCESSOR_TOPIC: topic,
-    PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
-    PROCESSOR_GROUP_ID: group,
-    PROCESSOR_PORT: String(port),
-    PROCESSOR_HOST: '127.0.0.1',
-    OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
-  });
+  const child = spawnProcessor(db.url, topic, group, port, { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl });
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   try {
     const ready = await waitReady(port);
@@ -326,15 +328,7 @@ async function main() {
   log('the processor draining the backlog (its own process)...');
   const group = uid('bench-processor');
   const port = 19464;
-  const child = spawnProcessor({
-    DATABASE_URL: db.url,
-    KAFKA_BROKERS: BROKERS.join(','),
-    PROCESSOR_TOPIC: topic,
-    PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
-    PROCESSOR_GROUP_ID: group,
-    PROCESSOR_PORT: String(port),
-    PROCESSOR_HOST: '127.0.0.1',
-  });
+  const child = spawnProcessor(db.url, topic, group, port);
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   const results = {};
   try {
