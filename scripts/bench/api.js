@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// npm run bench:api: the API's three dashboard reads (latest readings, 24-hour trend, open alerts) under a
-// fixed request rate, on a database of --rows-small raw readings and then --rows-large, while the real
+// npm run bench:api: the API's dashboard reads (latest readings per zone and per device, 24-hour trend,
+// open alerts) under a fixed request rate, on a database of --rows-small raw readings and then --rows-large, while the real
 // processor ingests live readings at --ingest-rate. Each route is measured on koa (the API process) and
 // on a bare node:http server running the same SQL through the same postgres adapters, so the ratio shows
 // what koa, validation and middleware cost. History is generated in SQL with the real schema and indexes.
