@@ -23,6 +23,9 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    // Delivery artefacts (images, compose, chart, kind, Tilt, Render) checked offline by real tools
+    // (helm, kubeconform, buildifier from scripts/tools.sh); no Kafka or PostgreSQL needed.
+    { ...common, displayName: 'delivery', testMatch: ['<rootDir>/test/delivery/**/*.test.ts'] },
   ],
   // Integration suites share one broker and database; running them one at a time keeps timings honest on 2 cores.
   maxWorkers: 1,

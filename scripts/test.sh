@@ -31,8 +31,13 @@ if [[ $# -eq 0 ]]; then
   }
 fi
 
+# The delivery tests' tools (helm, kubeconform, buildifier) build from the Go module proxy on the first
+# run, a minute or two; that overlaps with starting Kafka and PostgreSQL.
+bash scripts/tools.sh install &
+tools_pid=$!
 bash scripts/infra.sh up
 eval "$(bash scripts/infra.sh env)"
+wait "$tools_pid" || die "could not build the delivery tools (see above)" "or skip them: npm test -- --selectProjects unit integration e2e"
 log "running jest with KAFKA_BROKERS=$KAFKA_BROKERS DATABASE_URL=${DATABASE_URL%%://*}://..."
 
 status=0
