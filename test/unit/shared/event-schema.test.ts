@@ -70,6 +70,16 @@ describe('event schema v1', () => {
     }
   });
 
+  // Regression (found by test/integration/hostile-input.test.ts): a NUL in `unit` passed validation, then
+  // PostgreSQL refused the text and the whole batch failed on every retry, stalling its partition.
+  it('refuses control characters in unit, which is stored as text', () => {
+    for (const unit of ['ppm\u0000', '\u0000', 'p\u001fm', 'ppm\u007f']) {
+      expect(validateEvent({ ...valid, unit })).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION' });
+    }
+    expect(validateEvent({ ...valid, unit: 'µg/m³' })).toMatchObject({ ok: true });
+    expect(validateEvent({ ...valid, unit: '' })).toMatchObject({ ok: true });
+  });
+
   it('refuses Infinity from 1e999', () => {
     const r = parseEvent(JSON.stringify(valid).replace('612.5', '1e999'));
     expect(r).toMatchObject({ ok: false, code: 'SCHEMA_VIOLATION' });

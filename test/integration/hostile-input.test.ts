@@ -1,0 +1,231 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kafka, Producer } from 'kafkajs';
+import pg from 'pg';
+import type { Processor } from '@telemetry-pulse/processor';
+import { readings, publish, type WireEvent } from '../support/events';
+import {
+  createScratchDatabase,
+  testKafka,
+  uniqueName,
+  waitFor,
+  type ScratchDatabase,
+} from '../support/infra';
+import { aggregateMismatches } from '../support/invariants';
+import { appliedRecords } from '../support/pipeline';
+import { startTestProcessor } from '../support/processor';
+
+/**
+ * Hostile input at the broker (issue 8, scenario 8): every kind of bad message goes where the documented
+ * policy says (stored, flagged or one dead letter with its headers), the partition it arrives on keeps
+ * flowing, the other partitions are never held up, and the processor stays ready.
+ */
+describe('hostile input at the broker (real Kafka and PostgreSQL)', () => {
+  const kafka: Kafka = testKafka();
+  const topic = uniqueName('it.hostile');
+  const dlqTopic = `${topic}.dlq`;
+  const group = uniqueName('it-hostile');
+  let db: ScratchDatabase;
+  let pool: pg.Pool;
+  let producer: Producer;
+  let processor: Processor | undefined;
+  let opsPort = 0;
+
+  const now = Date.now();
+  const good = (over: Partial<Record<keyof WireEvent | string, unknown>> = {}): Record<string, unknown> => ({
+    event_id: randomUUID(),
+    device_id: 'hostile-dev',
+    site_id: 'site-h',
+    zone_id: 'zone-h',
+    sensor_type: 'co2',
+    value: 600,
+    ts_event: new Date(now - 3600_000).toISOString(),
+    ...over,
+  });
+  const json = (o: unknown): string => JSON.stringify(o);
+
+  /** Each case: the bytes sent (null = tombstone) and where the policy sends them. */
+  type Outcome = { stored: true; lateness?: string } | { deadLetter: string };
+  interface Case {
+    name: string;
+    value: string | Buffer | null;
+    expect: Outcome;
+    eventId?: string;
+  }
+  const cases: Case[] = [];
+  const add = (name: string, value: Case['value'], expect: Outcome, eventId?: string) =>
+    cases.push({ name, value, expect, ...(eventId ? { eventId } : {}) });
+  const addEvent = (name: string, event: Record<string, unknown>, expect: Outcome) =>
+    add(name, json(event), expect, String(event['event_id']));
+
+  add('truncated JSON', '{"event_id":', { deadLetter: 'INVALID_JSON' });
+  add('not JSON at all', 'DROP TABLE raw_events; --', { deadLetter: 'INVALID_JSON' });
+  add('a JSON array', '[1,2,3]', { deadLetter: 'SCHEMA_VIOLATION' });
+  add('JSON null', 'null', { deadLetter: 'SCHEMA_VIOLATION' });
+  addEvent('value as a string', good({ value: '600' }), { deadLetter: 'SCHEMA_VIOLATION' });
+  addEvent('value as a boolean', good({ value: true }), { deadLetter: 'SCHEMA_VIOLATION' });
+  addEvent('sensor_type as a number', good({ sensor_type: 5 }), { deadLetter: 'SCHEMA_VIOLATION' });
+  addEvent('event_id not a UUID', good({ event_id: "1' OR '1'='1" }), { deadLetter: 'SCHEMA_VIOLATION' });
+  add('Infinity via 1e999', json(good()).replace('"value":600', '"value":1e999'), {
+    deadLetter: 'SCHEMA_VIOLATION',
+  });
+  add('NaN literal', json(good()).replace('"value":600', '"value":NaN'), { deadLetter: 'INVALID_JSON' });
+  add('oversized (20 KiB)', json(good({ padding: 'x'.repeat(20 * 1024) })), {
+    deadLetter: 'MESSAGE_TOO_LARGE',
+  });
+  addEvent('NUL in device_id', good({ device_id: 'dev\u0000x' }), { deadLetter: 'SCHEMA_VIOLATION' });
+  addEvent('NUL in unit', good({ unit: 'ppm\u0000' }), { deadLetter: 'SCHEMA_VIOLATION' });
+  add(
+    'raw NUL byte inside a string',
+    Buffer.from(json(good()).replace('hostile-dev', 'hostile\u0000dev'), 'latin1'),
+    {
+      deadLetter: 'INVALID_JSON',
+    },
+  );
+  // JSON.parse keeps a lone surrogate; it reaches PostgreSQL as U+FFFD, never as invalid UTF-8.
+  addEvent('lone surrogate in device_id', good({ device_id: 'dev-\ud800' }), { stored: true });
+  addEvent('NUL in an unknown field (ignored)', good({ note: 'a\u0000b' }), { stored: true });
+  add('__proto__ key', json(good()).replace('{', '{"__proto__":{"value":9999,"polluted":true},'), {
+    stored: true,
+  });
+  addEvent('constructor key', good({ constructor: { prototype: { polluted: true } } }), { stored: true });
+  add('empty value', '', { deadLetter: 'EMPTY_MESSAGE' });
+  add('tombstone (null value)', null, { deadLetter: 'EMPTY_MESSAGE' });
+  addEvent('timestamp in 1970', good({ ts_event: '1970-01-01T00:00:00Z' }), {
+    deadLetter: 'SCHEMA_VIOLATION',
+  });
+  addEvent('timestamp in 2150', good({ ts_event: '2150-01-01T00:00:00Z' }), {
+    deadLetter: 'SCHEMA_VIOLATION',
+  });
+  addEvent('one day in the future', good({ ts_event: new Date(now + 86_400_000).toISOString() }), {
+    deadLetter: 'FUTURE_EVENT_TIME',
+  });
+  addEvent('epoch seconds', good({ ts_event: Math.floor((now - 3600_000) / 1000) }), {
+    deadLetter: 'SCHEMA_VIOLATION',
+  });
+  addEvent('epoch milliseconds', good({ ts_event: now - 3600_000 }), { stored: true });
+  addEvent(
+    'two days old (too late: stored, flagged)',
+    good({ ts_event: new Date(now - 2 * 86_400_000).toISOString() }),
+    {
+      stored: true,
+      lateness: 'too_late',
+    },
+  );
+  addEvent(
+    'offset-less ISO (Python original)',
+    good({ ts_event: new Date(now - 3600_000).toISOString().replace('Z', '') }),
+    {
+      stored: true,
+    },
+  );
+  addEvent('huge number', good({ value: 1e308 }), { deadLetter: 'SCHEMA_VIOLATION' });
+  addEvent('negative zero', good({ sensor_type: 'occupancy', value: -0 }), { stored: true });
+
+  const deadLetters = cases.filter((c) => 'deadLetter' in c.expect).length;
+  const flowing = readings(3_000, 24, now - 2 * 3600_000);
+
+  beforeAll(async () => {
+    db = await createScratchDatabase();
+    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        { topic, numPartitions: 3 },
+        { topic: dlqTopic, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    producer = kafka.producer();
+    await producer.connect();
+    ({ processor, opsPort } = await startTestProcessor({
+      DATABASE_URL: db.url,
+      PROCESSOR_TOPIC: topic,
+      PROCESSOR_DLQ_TOPIC: dlqTopic,
+      PROCESSOR_GROUP_ID: group,
+      PROCESSOR_TOPIC_PARTITIONS: '3',
+    }));
+  });
+
+  afterAll(async () => {
+    await processor?.stop();
+    await producer?.disconnect();
+    await pool?.end();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic, dlqTopic] }).catch(() => undefined);
+    await admin.disconnect();
+    await db?.drop();
+  });
+
+  it('routes every hostile message by policy while the other partitions keep flowing', async () => {
+    // Hostile messages all on partition 0, interleaved with healthy traffic on every partition.
+    const half = flowing.length / 2;
+    await publish(producer, topic, flowing.slice(0, half), 500);
+    await producer.send({
+      topic,
+      messages: cases.map((c) => ({ partition: 0, key: 'hostile', value: c.value })),
+    });
+    await publish(producer, topic, flowing.slice(half), 500);
+    const total = flowing.length + cases.length;
+
+    await waitFor(
+      `all ${total} records applied`,
+      async () => ((await appliedRecords(pool, group, topic)) >= total ? true : undefined),
+      120_000,
+    );
+
+    // Healthy readings: every one stored, whatever partition it was on.
+    const stored = await pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM raw_events WHERE event_id = ANY($1::uuid[])',
+      [flowing.map((e) => e.event_id)],
+    );
+    expect(stored.rows[0]?.n).toBe(flowing.length);
+
+    // Each case where its policy says.
+    const letters = await pool.query<{ offset: string; error_code: string; message_value: Buffer | null }>(
+      `SELECT "offset"::text, error_code, message_value FROM dead_letters WHERE topic = $1 ORDER BY "offset"`,
+      [topic],
+    );
+    expect(letters.rows.map((r) => r.error_code)).toEqual(
+      cases.flatMap((c) => ('deadLetter' in c.expect ? [c.expect.deadLetter] : [])),
+    );
+    // The dead letter keeps the original bytes (a tombstone and an empty message have none). Compared
+    // by digest, so a failure names the case instead of printing 20 KiB.
+    const digest = (b: Buffer | string | null) =>
+      b === null || b.length === 0 ? null : createHash('sha256').update(b).digest('hex').slice(0, 16);
+    const letterCases = cases.filter((c) => 'deadLetter' in c.expect);
+    expect(letters.rows.map((r, i) => [letterCases[i]?.name, digest(r.message_value)])).toEqual(
+      letterCases.map((c) => [c.name, digest(c.value)]),
+    );
+
+    for (const c of cases.filter((x) => 'stored' in x.expect)) {
+      const id = c.eventId ?? (JSON.parse(String(c.value)) as { event_id: string }).event_id;
+      const row = await pool.query<{ value: number; lateness: string; device_id: string }>(
+        'SELECT value, lateness, device_id FROM raw_events WHERE event_id = $1',
+        [id],
+      );
+      expect({ case: c.name, rows: row.rowCount }).toEqual({ case: c.name, rows: 1 });
+      const expected = c.expect as { lateness?: string };
+      expect({ case: c.name, lateness: row.rows[0]?.lateness }).toEqual({
+        case: c.name,
+        lateness: expected.lateness ?? 'on_time',
+      });
+      if (c.name === '__proto__ key') expect(row.rows[0]?.value).toBe(600);
+    }
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(await aggregateMismatches(pool)).toEqual([]);
+
+    // Exactly one record per dead letter on the DLQ topic.
+    const offsets = await kafka.admin();
+    await offsets.connect();
+    const dlqEnd = await offsets.fetchTopicOffsets(dlqTopic);
+    await offsets.disconnect();
+    expect(dlqEnd.reduce((n, p) => n + Number(p.high), 0)).toBe(deadLetters);
+
+    // Still ready: no crash, no stuck partition.
+    const ready = await fetch(`http://127.0.0.1:${opsPort}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+});
