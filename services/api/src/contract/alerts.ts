@@ -39,7 +39,7 @@ export const alertsQuery = z
     site_id: entityId('Site').optional(),
     zone_id: entityId('Zone').optional(),
     device_id: entityId('Device').optional(),
-    rule_id: z.string().min(1).max(128).optional().describe('Alert rule id, e.g. co2-high.'),
+    rule_id: entityId('Alert rule').optional().describe('Alert rule id, e.g. co2-high.'),
     from: instantParam('Opened at or after this instant.').optional(),
     to: instantParam('Opened before this instant.').optional(),
     cursor: cursorParam,

@@ -1,4 +1,4 @@
-import { SENSOR_TYPES } from '@telemetry-pulse/shared/core';
+import { MAX_ID_LENGTH, PRINTABLE_RE, SENSOR_TYPES } from '@telemetry-pulse/shared/core';
 import { z } from 'zod';
 
 /**
@@ -8,8 +8,17 @@ import { z } from 'zod';
 
 export const sensorType = z.enum(SENSOR_TYPES).describe('Sensor kind.');
 
-/** A site, zone or device id as the devices send it. */
-export const entityId = (what: string) => z.string().min(1).max(128).describe(`${what} id.`);
+/**
+ * A site, zone or device id as the devices send it: the event schema's rule, so an id no event can carry is
+ * a 400, not a query (a NUL reached PostgreSQL and came back as a 500; test: api-hostile).
+ */
+export const entityId = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(MAX_ID_LENGTH)
+    .regex(PRINTABLE_RE, 'must not contain control characters')
+    .describe(`${what} id.`);
 
 /** An instant in a response: ISO-8601, UTC. */
 export const instant = (what: string) => z.iso.datetime().describe(what);

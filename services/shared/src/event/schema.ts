@@ -7,9 +7,12 @@ export const MAX_EVENT_BYTES = 16 * 1024;
 export const MAX_ID_LENGTH = 128;
 
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-// PostgreSQL text cannot hold NUL, and control characters in ids only ever mean a broken producer.
+/**
+ * Text the pipeline stores or looks up (ids, unit): no control characters. PostgreSQL text cannot hold
+ * NUL, and control characters in ids only ever mean a broken producer. The API's parameters obey it too.
+ */
 // eslint-disable-next-line no-control-regex
-const PRINTABLE_RE = /^[^\u0000-\u001f\u007f]*$/;
+export const PRINTABLE_RE = /^[^\u0000-\u001f\u007f]*$/;
 
 const idField = z
   .string()
