@@ -144,9 +144,10 @@ const mutatedMessage = fc.oneof(
         damage: fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { nil: undefined }),
       })
       .map(({ edits, drop, damage }) => {
-        const event: Record<string, unknown> = { ...base };
+        const event: Record<string, unknown> = Object.fromEntries(
+          Object.entries(base).filter(([field]) => !drop.includes(field)),
+        );
         for (const [field, value] of edits) withField(event, field, value);
-        for (const field of drop) delete event[field];
         return serialise(event, damage);
       }),
     weight: 1,
