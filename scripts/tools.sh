@@ -15,9 +15,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LOG_PREFIX=tools
 BIN_DIR=$LOCAL_DIR/bin
 
-# name | go package | version
+# name | go package | version | -ldflags (what the project's release build would stamp in)
+# helm: without them a source build reports version "main" and assumes Kubernetes 1.20, below the chart's
+# kubeVersion (>=1.25), so a plain `helm template` or `helm lint` would refuse the chart.
+HELM_LDFLAGS="-X helm.sh/helm/v3/internal/version.version=v3.22.0"
+HELM_LDFLAGS+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=35"
+HELM_LDFLAGS+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=35"
 TOOLS=(
-  "helm|helm.sh/helm/v3/cmd/helm|v3.22.0"
+  "helm|helm.sh/helm/v3/cmd/helm|v3.22.0|$HELM_LDFLAGS"
   "kubeconform|github.com/yannh/kubeconform/cmd/kubeconform|v0.7.0"
   "buildifier|github.com/bazelbuild/buildtools/buildifier|v0.0.0-20260904073137-eaa4d125b423"
 )
@@ -30,9 +35,9 @@ usage() {
 field() {
   local row
   for row in "${TOOLS[@]}"; do
-    IFS='|' read -r name pkg version <<<"$row"
+    IFS='|' read -r name pkg version ldflags <<<"$row"
     if [[ $name == "$1" ]]; then
-      case $2 in pkg) echo "$pkg" ;; version) echo "$version" ;; esac
+      case $2 in pkg) echo "$pkg" ;; version) echo "$version" ;; ldflags) echo "$ldflags" ;; esac
       return 0
     fi
   done
@@ -45,12 +50,18 @@ names() {
   echo "${out[*]}"
 }
 
-binary() { echo "$BIN_DIR/$1-$(field "$1" version)"; }
+# The name carries the version and a digest of the build flags, so a change to either builds anew.
+binary() {
+  local stamp
+  stamp=$(printf '%s' "$(field "$1" ldflags)" | sha256sum | cut -c1-8)
+  echo "$BIN_DIR/$1-$(field "$1" version)-$stamp"
+}
 
 install_one() {
-  local name=$1 pkg version bin build_dir started=$SECONDS
+  local name=$1 pkg version ldflags bin build_dir started=$SECONDS
   pkg=$(field "$name" pkg)
   version=$(field "$name" version)
+  ldflags=$(field "$name" ldflags)
   bin=$(binary "$name")
   [[ -x $bin ]] && return 0
   have go || die "go is not installed" "install Go 1.22 or newer (Debian: apt-get install golang), then rerun"
@@ -58,7 +69,8 @@ install_one() {
   build_dir=$(mktemp -d "$LOCAL_DIR/go-install.XXXXXX")
   log "building $name $version from the Go module proxy (go install $pkg@$version; a few minutes on 2 cores)..."
   # GOFLAGS=-mod=mod: module mode regardless of any go.work around; CGO off: static, no C toolchain needed.
-  if ! GOBIN=$build_dir CGO_ENABLED=0 GOFLAGS=-mod=mod go install "$pkg@$version" >"$LOCAL_DIR/go-install-$name.log" 2>&1; then
+  if ! GOBIN=$build_dir CGO_ENABLED=0 GOFLAGS=-mod=mod go install -ldflags "$ldflags" "$pkg@$version" \
+    >"$LOCAL_DIR/go-install-$name.log" 2>&1; then
     tail -n 20 "$LOCAL_DIR/go-install-$name.log" >&2
     rm -rf "$build_dir"
     die "go install $pkg@$version failed (full output in $LOCAL_DIR/go-install-$name.log)" \
