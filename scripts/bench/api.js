@@ -6,8 +6,10 @@
 // on a bare node:http server running the same SQL through the same postgres adapters, so the ratio shows
 // what koa, validation and middleware cost. History is generated in SQL with the real schema and indexes.
 //
-// Processes: this one runs autocannon and nothing else while measuring; the API, the bare server, the
-// processor and the Kafka producer each run in their own process (the last two are this file, forked).
+// Processes: this one runs the load (evenly paced by default, or autocannon; see load.js) and nothing
+// else while measuring; the API, the bare server, the processor and the Kafka producer each run in their
+// own process (the last two are this file, forked). scripts/bench/api-cpu.js reuses the pieces exported
+// at the end to compare the API's CPU per request with the bare server's.
 const { fork, spawn } = require('node:child_process');
 const os = require('node:os');
 const path = require('node:path');
@@ -23,14 +25,13 @@ const {
   fmt,
   scratchDatabase,
   withAdmin,
-  cpuSeconds,
   freePort,
   durationMs,
   migrateDatabase,
   waitOk,
   stopChild,
-  percentile,
 } = require('./common');
+const { PACINGS, loadAt, describePacing } = require('./load');
 
 const API_DIST = path.join(ROOT, 'services/api/dist');
 const HELP = `Usage: npm run bench:api -- [options]
@@ -42,11 +43,18 @@ const HELP = `Usage: npm run bench:api -- [options]
                      out the second dataset is measured at the size reached, and the report says so
   --interval D       time between two readings of one sensor in the history (default 30s; divides 15m)
   --rate N           requests/s per route (default 200)
-  --connections N    autocannon connections (default 10)
+  --pacing P         even: one request every 1/rate s, open loop, latency from the time it was due
+                     (default); autocannon: autocannon's overallRate, which sends each connection's
+                     share of a second in a burst at its start (the pacing of the first recorded runs)
+  --connections N    keep-alive connections (default 10; with even pacing, a request that finds all
+                     of them busy waits for one, and the wait counts in its latency)
   --duration D       measured run per route and server (default 15s)
   --warmup D         unmeasured run before each (default 2s)
   --ingest-rate N    live readings/s produced to the processor while measuring (default 15000, half
-                     its measured maximum; 0 runs without ingestion)`;
+                     its measured maximum; 0 runs without ingestion)
+  --processor-nice N run the processor at niceness N (0-19, default 0), so the API's requests win the
+                     CPU from it, as CPU requests and limits would give the API its share in a cluster;
+                     the processor's PostgreSQL sessions, Kafka and the producer keep their priority`;
 
 const ROLE = process.env.BENCH_API_ROLE; // set only in this file's forked children
 
@@ -348,15 +356,25 @@ function start(child, ready) {
   return Promise.race([ready(child), exited]).then(() => child);
 }
 
-function spawnNode(script, env) {
-  return spawn(process.execPath, [script], {
+/**
+ * `node [execArgv] script`; at niceness `nice` when above 0 (through nice(1), so every thread of the
+ * process has it: Linux keeps a niceness per thread, and setpriority on the pid would reach only one).
+ */
+function spawnNode(script, env, execArgv = [], nice = 0) {
+  const argv = [process.execPath, ...execArgv, script];
+  const [cmd, ...rest] = nice > 0 ? ['nice', '-n', String(nice), ...argv] : argv;
+  return spawn(cmd, rest, {
     env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
 
-function forkRole(role, env) {
-  return fork(__filename, [], { env: { ...process.env, ...env, BENCH_API_ROLE: role }, stdio: 'inherit' });
+function forkRole(role, env, execArgv = []) {
+  return fork(__filename, [], {
+    env: { ...process.env, ...env, BENCH_API_ROLE: role },
+    execArgv,
+    stdio: 'inherit',
+  });
 }
 
 /** Resolves with the first IPC message of `child` that has `key`. */
@@ -476,41 +494,12 @@ async function rawRows(pool) {
 // ---------------------------------------------------------------------------------------------------
 // Measuring
 
-/**
- * One fixed-rate autocannon run against `server`. Latencies are each response's own time (autocannon's
- * coordinated-omission correction is off: with a per-connection rate it adds made-up samples); CPU is
- * what the server process spent, per request.
- */
-async function load(server, paths, seconds) {
-  const autocannon = require('autocannon');
-  const latencies = [];
-  const statuses = {};
-  const cpuBefore = cpuSeconds(server.pid);
-  const instance = autocannon({
-    url: server.origin,
+/** One measured (or warm-up) run of `paths` against `server` at --rate with the chosen --pacing. */
+function load(server, paths, seconds) {
+  return loadAt(args.pacing, server, paths, seconds, {
+    rate: Number(args.rate),
     connections: Number(args.connections),
-    overallRate: Number(args.rate),
-    duration: seconds,
-    requests: paths.map((p) => ({ method: 'GET', path: p })),
-    ignoreCoordinatedOmission: true,
   });
-  instance.on('response', (_client, status, _bytes, ms) => {
-    latencies.push(ms);
-    statuses[status] = (statuses[status] ?? 0) + 1;
-  });
-  const result = await instance;
-  const cpu = cpuSeconds(server.pid) - cpuBefore;
-  latencies.sort((a, b) => a - b);
-  return {
-    rate: latencies.length / seconds,
-    p50: percentile(latencies, 50),
-    p90: percentile(latencies, 90),
-    p99: percentile(latencies, 99),
-    max: latencies.at(-1) ?? NaN,
-    mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
-    failed: latencies.length - (statuses[200] ?? 0) + result.errors + result.timeouts,
-    cpuMsPerRequest: (cpu * 1000) / Math.max(1, latencies.length),
-  };
 }
 
 /** Checks that both servers answer every path with 200 and items; warns when their counts differ. */
@@ -602,9 +591,11 @@ async function measure(ctx, label) {
       const r = row[name];
       log(
         `${label}, ${route.name}, ${name}: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ` +
-          `${fmt(r.rate)} req/s, ${r.failed} failed, ${r.cpuMsPerRequest.toFixed(2)} ms CPU/request`,
+          `${fmt(r.rate)} req/s, ${r.failed} failed, ${r.cpuMsPerRequest.toFixed(2)} ms CPU/request` +
+          (r.sendLagP99 === undefined ? '' : `, send lag p99 ${r.sendLagP99.toFixed(1)} ms`),
       );
     }
+    row.load1 = os.loadavg()[0];
     results.push(row);
   }
   const plans = await explainAll(pool, routeList);
@@ -627,6 +618,77 @@ async function measure(ctx, label) {
   return { label, rowsBefore, rowsAfter, loadavg: [load1, os.loadavg()[0]], results, plans, ingest };
 }
 
+/**
+ * The first dataset: devices, whole 15 m windows of readings back from the current step, resolved and
+ * open alerts, then VACUUM ANALYZE. Returns its load figures and the first step it covers.
+ */
+async function seedFirstDataset(loaders, { rows, stepS }) {
+  const [loader] = loaders;
+  const stepsPerWindow = 900 / stepS;
+  const nowS = Math.floor(Date.now() / 1000);
+  const kEnd = Math.floor(nowS / stepS);
+  const kSplit = Math.floor((kEnd - Math.ceil(rows / SERIES)) / stepsPerWindow) * stepsPerWindow;
+  await loader.query(
+    `INSERT INTO devices (device_id, site_id, zone_id, first_seen_at, last_seen_at, kafka_partition)
+     SELECT d, s, z, to_timestamp($4::float8), to_timestamp($4::float8), 0
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS t(d, s, z)`,
+    [FLEET.map((f) => f.device), FLEET.map((f) => f.site), FLEET.map((f) => f.zone), nowS],
+  );
+  log(`generating the first dataset (${fmt(rows)} rows)...`);
+  const small = await generate(loaders, {
+    kFrom: kSplit,
+    kTo: kEnd,
+    stepS,
+    nowS,
+    budgetMs: Infinity,
+    label: 'first dataset',
+  });
+  await loader.query(OPEN_ALERTS_SQL, [OPEN_ALERTS + ACKNOWLEDGED_ALERTS, ACKNOWLEDGED_ALERTS, nowS]);
+  small.vacuumS = await vacuum(loader);
+  Object.assign(small, await databaseSize(loader));
+  log(
+    `first dataset: ${fmt(small.raw)} rows in ${small.loadS.toFixed(0)} s, VACUUM ANALYZE ${small.vacuumS.toFixed(0)} s`,
+  );
+  return { small, kSplit, nowS };
+}
+
+/**
+ * The API process (`dist`, default the compiled services/api; another build can be compared with it),
+ * ready; `execArgv` is passed to node (e.g. `--cpu-prof`). The rate limiter runs, as in production,
+ * but never refuses the load.
+ */
+async function startApi(dbUrl, { topic, group, dist = API_DIST, execArgv = [], env = {} }) {
+  const port = await freePort();
+  const child = await start(
+    spawnNode(
+      path.join(dist, 'main.js'),
+      {
+        DATABASE_URL: dbUrl,
+        KAFKA_BROKERS: BROKERS.join(','),
+        API_PORT: String(port),
+        API_HOST: '127.0.0.1',
+        API_RATE_LIMIT: '100000',
+        API_RATE_BURST: '100000',
+        PROCESSOR_TOPIC: topic,
+        PROCESSOR_GROUP_ID: group,
+        ...env,
+      },
+      execArgv,
+    ),
+    () => waitOk(`http://127.0.0.1:${port}/readyz`),
+  );
+  return { origin: `http://127.0.0.1:${port}`, pid: child.pid, child };
+}
+
+/** The bare node:http server (this file, forked), ready; `execArgv` is passed to node. */
+async function startBare(dbUrl, { execArgv = [] } = {}) {
+  let port;
+  const child = await start(forkRole('bare', { DATABASE_URL: dbUrl }, execArgv), (c) =>
+    message(c, 'port').then((m) => (port = m.port)),
+  );
+  return { origin: `http://127.0.0.1:${port}`, pid: child.pid, child };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Orchestration
 
@@ -644,6 +706,8 @@ async function main() {
       duration: { type: 'string', default: '15s' },
       warmup: { type: 'string', default: '2s' },
       'ingest-rate': { type: 'string', default: '15000' },
+      pacing: { type: 'string', default: 'even' },
+      'processor-nice': { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -651,6 +715,9 @@ async function main() {
     console.log(HELP);
     return;
   }
+  if (!PACINGS.includes(args.pacing)) throw new Error(`--pacing must be one of ${PACINGS.join(', ')}`);
+  const nice = Number(args['processor-nice']);
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new Error('--processor-nice must be 0-19');
   const stepS = durationMs(args.interval) / 1000;
   if (!Number.isInteger(stepS) || 900 % stepS !== 0) throw new Error('--interval must divide 15m');
   const rowsSmall = Number(args['rows-small']);
@@ -684,69 +751,32 @@ async function main() {
     }
     const [loader] = loaders;
 
-    // The first dataset: whole 15 m windows back from the current step.
-    const nowS = Math.floor(Date.now() / 1000);
-    const kEnd = Math.floor(nowS / stepS);
-    const kSplit = Math.floor((kEnd - Math.ceil(rowsSmall / SERIES)) / stepsPerWindow) * stepsPerWindow;
-    await loader.query(
-      `INSERT INTO devices (device_id, site_id, zone_id, first_seen_at, last_seen_at, kafka_partition)
-       SELECT d, s, z, to_timestamp($4::float8), to_timestamp($4::float8), 0
-         FROM unnest($1::text[], $2::text[], $3::text[]) AS t(d, s, z)`,
-      [FLEET.map((f) => f.device), FLEET.map((f) => f.site), FLEET.map((f) => f.zone), nowS],
-    );
-    log(`generating the first dataset (${fmt(rowsSmall)} rows)...`);
-    const small = await generate(loaders, {
-      kFrom: kSplit,
-      kTo: kEnd,
-      stepS,
-      nowS,
-      budgetMs: Infinity,
-      label: 'first dataset',
-    });
-    await loader.query(OPEN_ALERTS_SQL, [OPEN_ALERTS + ACKNOWLEDGED_ALERTS, ACKNOWLEDGED_ALERTS, nowS]);
-    small.vacuumS = await vacuum(loader);
-    Object.assign(small, await databaseSize(loader));
+    const { small, kSplit, nowS } = await seedFirstDataset(loaders, { rows: rowsSmall, stepS });
     report.loads.push(small);
-    log(
-      `first dataset: ${fmt(small.raw)} rows in ${small.loadS.toFixed(0)} s, VACUUM ANALYZE ${small.vacuumS.toFixed(0)} s`,
-    );
 
     // The processor, the API and the bare server, each in its own process.
     const processorPort = await freePort();
     await start(
-      spawnNode(path.join(ROOT, 'services/processor/dist/main.js'), {
-        DATABASE_URL: db.url,
-        KAFKA_BROKERS: BROKERS.join(','),
-        PROCESSOR_TOPIC: topic,
-        PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
-        PROCESSOR_GROUP_ID: group,
-        PROCESSOR_PORT: String(processorPort),
-        PROCESSOR_HOST: '127.0.0.1',
-      }),
+      spawnNode(
+        path.join(ROOT, 'services/processor/dist/main.js'),
+        {
+          DATABASE_URL: db.url,
+          KAFKA_BROKERS: BROKERS.join(','),
+          PROCESSOR_TOPIC: topic,
+          PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
+          PROCESSOR_GROUP_ID: group,
+          PROCESSOR_PORT: String(processorPort),
+          PROCESSOR_HOST: '127.0.0.1',
+        },
+        [],
+        nice,
+      ),
       () => waitOk(`http://127.0.0.1:${processorPort}/readyz`),
-    );
-    const apiPort = await freePort();
-    const api = await start(
-      spawnNode(path.join(API_DIST, 'main.js'), {
-        DATABASE_URL: db.url,
-        KAFKA_BROKERS: BROKERS.join(','),
-        API_PORT: String(apiPort),
-        API_HOST: '127.0.0.1',
-        API_RATE_LIMIT: '100000', // the limiter runs, as in production, but never refuses the load
-        API_RATE_BURST: '100000',
-        PROCESSOR_TOPIC: topic,
-        PROCESSOR_GROUP_ID: group,
-      }),
-      () => waitOk(`http://127.0.0.1:${apiPort}/readyz`),
-    );
-    let barePort;
-    const bare = await start(forkRole('bare', { DATABASE_URL: db.url }), (c) =>
-      message(c, 'port').then((m) => (barePort = m.port)),
     );
     const ctx = {
       servers: {
-        koa: { origin: `http://127.0.0.1:${apiPort}`, pid: api.pid },
-        bare: { origin: `http://127.0.0.1:${barePort}`, pid: bare.pid },
+        koa: await startApi(db.url, { topic, group }),
+        bare: await startBare(db.url),
       },
       pool,
       group,
@@ -798,8 +828,10 @@ function print(r, stepS) {
     '',
     `API benchmark, ${new Date().toISOString()}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ` +
       `Node ${process.version}; Kafka, PostgreSQL, processor, API and load generator on the one machine`,
-    `load: autocannon, ${args.rate} requests/s per route over ${args.connections} connections, ` +
-      `${args.duration} measured after ${args.warmup} warm-up, per route and server; latencies are each response's own`,
+    `load: ${args.rate} requests/s per route, ${args.duration} measured after ${args.warmup} warm-up, per route and server; ` +
+      describePacing(args.pacing, { rate: Number(args.rate), connections: Number(args.connections) }),
+    `processor niceness: ${args['processor-nice']}` +
+      (Number(args['processor-nice']) > 0 ? ' (its PostgreSQL sessions, Kafka and the producer at 0)' : ''),
     `fleet: ${SITES} sites x ${ZONES_PER_SITE} zones x ${DEVICES_PER_ZONE} devices x ${SENSORS.length} sensors (${SERIES} series), ` +
       `one reading per sensor every ${stepS} s`,
     '',
@@ -826,8 +858,8 @@ function print(r, stepS) {
             `processor applied ${fmt(ing.applied / ing.seconds)} events/s while measuring, ` +
             `backlog when the producer stopped ${fmt(ing.backlog)}; 1-min load average ${run.loadavg.map((l) => l.toFixed(1)).join(' -> ')}`,
       '',
-      '| route | req/s | p50 ms | p90 ms | p99 ms | max ms | failed | node:http p50 | node:http p99 | koa/http p99 | koa/http mean | CPU ms/req koa / node:http |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| route | req/s | p50 ms | p90 ms | p99 ms | max ms | failed | node:http p50 | node:http p99 | koa/http p99 | koa/http mean | CPU ms/req koa / node:http | load 1 min |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const row of run.results) {
       const k = row.koa;
@@ -835,9 +867,16 @@ function print(r, stepS) {
       lines.push(
         `| ${row.route} | ${fmt(k.rate)} | ${ms(k.p50)} | ${ms(k.p90)} | ${ms(k.p99)} | ${ms(k.max)} | ${k.failed + b.failed} ` +
           `| ${ms(b.p50)} | ${ms(b.p99)} | ${x(k.p99, b.p99)} | ${x(k.mean, b.mean)} ` +
-          `| ${k.cpuMsPerRequest.toFixed(2)} / ${b.cpuMsPerRequest.toFixed(2)} |`,
+          `| ${k.cpuMsPerRequest.toFixed(2)} / ${b.cpuMsPerRequest.toFixed(2)} | ${row.load1.toFixed(1)} |`,
       );
     }
+    const lags = run.results.flatMap((row) => [row.koa.sendLagP99, row.bare.sendLagP99]);
+    if (lags.every((l) => l !== undefined))
+      lines.push(
+        '',
+        `load generator's own send lag, p99 per run: ${Math.min(...lags).toFixed(1)}-${Math.max(...lags).toFixed(1)} ms ` +
+          '(part of every latency above: the time each request left after it was due)',
+      );
     const slow = run.results.filter((row) => !(row.koa.p99 <= 50));
     lines.push(
       '',
@@ -874,9 +913,19 @@ function print(r, stepS) {
   console.log(lines.join('\n'));
 }
 
+module.exports = {
+  routes,
+  log,
+  verify,
+  seedFirstDataset,
+  startApi,
+  startBare,
+  children,
+};
+
 if (ROLE === 'producer') runProducer().catch(fail);
 else if (ROLE === 'bare') runBareServer().catch(fail);
-else main().catch(fail);
+else if (require.main === module) main().catch(fail);
 
 function fail(err) {
   console.error(err);
