@@ -15,6 +15,7 @@ function tables() {
     processor: formatOptionsTable(require('../services/processor/dist/index.js').processorOptionSpecs),
     simulator: formatOptionsTable(require('../services/simulator/dist/index.js').simulatorOptionSpecs),
     api: formatOptionsTable(require('../services/api/dist/config').apiOptionSpecs),
+    operator: formatOptionsTable(require('../services/operator/dist/config').operatorOptionSpecs),
     ...dlqTables(formatOptionsTable, require('../services/processor/dist/dlq/options')),
   };
 }

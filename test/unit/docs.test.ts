@@ -4,6 +4,7 @@ import { formatOptionsTable } from '@telemetry-pulse/shared/core';
 import { processorOptionSpecs } from '@telemetry-pulse/processor';
 import { simulatorOptionSpecs } from '@telemetry-pulse/simulator';
 import { apiOptionSpecs } from '@telemetry-pulse/api';
+import { operatorOptionSpecs } from '@telemetry-pulse/operator';
 import * as dlqOptions from '../../services/processor/src/dlq/options';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -19,6 +20,7 @@ describe('README', () => {
       processor: formatOptionsTable(processorOptionSpecs),
       simulator: formatOptionsTable(simulatorOptionSpecs),
       api: formatOptionsTable(apiOptionSpecs),
+      operator: formatOptionsTable(operatorOptionSpecs),
       ...dlqTables(formatOptionsTable, dlqOptions),
     });
     expect(readme).toBe(expected);

@@ -1,0 +1,141 @@
+import {
+  consumerLag,
+  createKafkaClient,
+  toKafkaConnection,
+  type KafkaConnection,
+  type Logger,
+} from '@telemetry-pulse/shared';
+import type { Admin } from 'kafkajs';
+import type { LagReading } from '../domain/plan';
+import type { PipelineSpec } from '../domain/spec';
+
+/** Where a pipeline's Kafka connection values come from (already read out of their Secrets). */
+export type SecretValues = (name: string, key: string) => string | undefined;
+
+export interface LagSource {
+  /** The group's total lag over the topic's partitions. Rejects when Kafka cannot be asked in time. */
+  read(pipelineKey: string, spec: PipelineSpec, secret: SecretValues): Promise<LagReading>;
+  /** Closes the pipeline's admin connection (pipeline deleted). */
+  forget(pipelineKey: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The connection the pipeline's own pods get, built from the same Secret keys. */
+export function connectionOf(spec: PipelineSpec, secret: SecretValues, clientId: string): KafkaConnection {
+  const k = spec.kafka;
+  const value = (ref: { name: string; key: string } | undefined): string | undefined =>
+    ref && secret(ref.name, ref.key);
+  const brokers = value(k.brokersFrom);
+  if (brokers === undefined) throw new Error(`secret ${k.brokersFrom.name} has no key ${k.brokersFrom.key}`);
+  const problems: string[] = [];
+  const conn = toKafkaConnection(
+    {
+      brokers: brokers
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+      clientId,
+      saslMechanism: k.saslMechanism,
+      saslUsername: value(k.usernameFrom),
+      saslPassword: value(k.passwordFrom),
+      ssl: k.tls === 'auto' ? 'auto' : k.tls === 'true',
+    },
+    problems,
+  );
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return conn;
+}
+
+/** One lazily connected admin client per pipeline. */
+interface LagReader {
+  read(groupId: string, topic: string): Promise<{ partition: number; lag: number }[] | undefined>;
+  close(): Promise<void>;
+}
+
+function createLagReader(admin: Admin, log: Logger): LagReader {
+  let connecting: Promise<void> | undefined;
+  const connect = (): Promise<void> =>
+    (connecting ??= admin.connect().catch((err: unknown) => {
+      connecting = undefined;
+      throw err;
+    }));
+  return {
+    async read(groupId, topic) {
+      await connect();
+      // Asking offsets of a missing topic makes kafkajs retry for long; ask whether it exists first.
+      if (!(await admin.listTopics()).includes(topic)) return undefined;
+      const [watermarks, committed] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      const applied = new Map<number, number>();
+      for (const p of committed.find((t) => t.topic === topic)?.partitions ?? []) {
+        applied.set(p.partition, Number(p.offset));
+      }
+      return consumerLag(
+        watermarks.map((w) => ({ partition: w.partition, high: Number(w.high), low: Number(w.low) })),
+        applied,
+      );
+    },
+    async close() {
+      if (!connecting) return;
+      await admin.disconnect().catch((err: unknown) => log.warn({ err }, 'admin disconnect failed'));
+    },
+  };
+}
+
+/**
+ * Consumer lag as the processors' own gauge computes it (shared `consumerLag`: committed offsets against
+ * watermarks), one admin connection per pipeline, rebuilt when its connection settings change. A topic
+ * that does not exist yet has no lag. Every read is bounded by `timeoutMs`: an unreachable broker must
+ * not stall reconciles.
+ */
+export function createLagSource(opts: { logger: Logger; timeoutMs: number }): LagSource {
+  const readers = new Map<string, { fingerprint: string; reader: LagReader }>();
+  const log = opts.logger.child({ component: 'lag-source' });
+
+  function readerFor(key: string, conn: KafkaConnection): LagReader {
+    const fingerprint = JSON.stringify(conn);
+    const known = readers.get(key);
+    if (known?.fingerprint === fingerprint) return known.reader;
+    if (known) void known.reader.close();
+    const reader = createLagReader(createKafkaClient(conn, log).admin(), log);
+    readers.set(key, { fingerprint, reader });
+    return reader;
+  }
+  async function forget(key: string): Promise<void> {
+    const known = readers.get(key);
+    readers.delete(key);
+    await known?.reader.close();
+  }
+
+  return {
+    async read(key, spec, secret) {
+      const reader = readerFor(key, connectionOf(spec, secret, 'telemetry-pulse-operator'));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer from Kafka within ${opts.timeoutMs} ms`)),
+          opts.timeoutMs,
+        );
+      });
+      try {
+        const partitions = await Promise.race([
+          reader.read(spec.processor.groupId, spec.topic.name),
+          timeout,
+        ]);
+        if (partitions === undefined) return { totalLag: 0, partitions: spec.topic.partitions };
+        return { totalLag: partitions.reduce((sum, p) => sum + p.lag, 0), partitions: partitions.length };
+      } catch (err) {
+        void forget(key); // a fresh connection next time; never wait on a stuck one
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    forget,
+    async close() {
+      await Promise.all([...readers.keys()].map(forget));
+    },
+  };
+}

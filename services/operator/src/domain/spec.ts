@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { JsonObject } from './types';
+
+/**
+ * `spec` of a TelemetryPipeline: the same rules and defaults as the CRD's openAPIV3Schema (the API server
+ * applies those first), checked again here so the core never trusts what it reads, plus the cross-field
+ * rules. Connection details are secret references only: a literal broker list or URL cannot be written.
+ */
+const secretKeyRef = z.object({ name: z.string().min(1), key: z.string().min(1) }).strict();
+const quantity = z.union([z.string(), z.number()]);
+const resources = z
+  .object({
+    requests: z.record(z.string(), quantity).optional(),
+    limits: z.record(z.string(), quantity).optional(),
+  })
+  .strict();
+const replicas = (fallback: number) => z.number().int().min(0).max(1000).default(fallback);
+
+const specSchema = z
+  .object({
+    image: z
+      .object({
+        registry: z.string().min(1).default('ghcr.io/telemetry-pulse'),
+        tag: z.string().min(1).default('latest'),
+        pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+      })
+      .strict()
+      .prefault({}),
+    kafka: z
+      .object({
+        brokersFrom: secretKeyRef,
+        saslMechanism: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']).default('none'),
+        usernameFrom: secretKeyRef.optional(),
+        passwordFrom: secretKeyRef.optional(),
+        tls: z.enum(['auto', 'true', 'false']).default('auto'),
+      })
+      .strict(),
+    database: z.object({ urlFrom: secretKeyRef }).strict(),
+    topic: z
+      .object({
+        name: z.string().min(1).max(249).default('telemetry.events'),
+        partitions: z.number().int().min(1).max(1024).default(6),
+      })
+      .strict()
+      .prefault({}),
+    simulator: z
+      .object({
+        enabled: z.boolean().default(false),
+        rate: z.number().min(0).max(100_000).default(50),
+        resources: resources.optional(),
+      })
+      .strict()
+      .prefault({}),
+    processor: z
+      .object({
+        groupId: z.string().min(1).default('telemetry-processor'),
+        minReplicas: replicas(1),
+        maxReplicas: replicas(6),
+        targetLagPerReplica: z.number().int().min(1).default(1000),
+        scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(300),
+        autoscaler: z.enum(['operator', 'keda']).default('operator'),
+        resources: resources.optional(),
+      })
+      .strict()
+      .prefault({}),
+    api: z
+      .object({
+        replicas: replicas(1),
+        service: z
+          .object({
+            type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP'),
+            port: z.number().int().min(1).max(65535).default(8080),
+          })
+          .strict()
+          .prefault({}),
+        resources: resources.optional(),
+      })
+      .strict()
+      .prefault({}),
+    alertRules: z
+      .array(z.looseObject({ kind: z.enum(['threshold', 'silence']), id: z.string().min(1) }))
+      .optional(),
+  })
+  .strict();
+
+export type PipelineSpec = z.output<typeof specSchema>;
+export type SecretKeyRef = z.output<typeof secretKeyRef>;
+export type ResourceRequirements = z.output<typeof resources>;
+
+export type ParsedSpec = { ok: true; spec: PipelineSpec } | { ok: false; problems: string[] };
+
+/** Applies the defaults and checks every rule; never throws. Problems name the field (`processor.maxReplicas`). */
+export function parseSpec(raw: unknown): ParsedSpec {
+  const result = specSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    return {
+      ok: false,
+      problems: result.error.issues.map((i) => `${i.path.map(String).join('.') || 'spec'}: ${i.message}`),
+    };
+  }
+  const spec = result.data;
+  const problems: string[] = [];
+  if (spec.processor.minReplicas > spec.processor.maxReplicas) {
+    problems.push('processor.minReplicas must not exceed processor.maxReplicas');
+  }
+  const { saslMechanism, usernameFrom, passwordFrom } = spec.kafka;
+  if (saslMechanism !== 'none' && (!usernameFrom || !passwordFrom)) {
+    problems.push(`kafka.saslMechanism ${saslMechanism} needs kafka.usernameFrom and kafka.passwordFrom`);
+  }
+  if (spec.processor.autoscaler === 'keda' && saslMechanism !== 'none') {
+    problems.push(
+      'processor.autoscaler keda supports only kafka.saslMechanism none (no TriggerAuthentication yet)',
+    );
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, spec };
+}
+
+/** The alert rules as the processor's ALERT_RULES_FILE expects them. */
+export function alertRulesDocument(spec: PipelineSpec): JsonObject | undefined {
+  return spec.alertRules ? ({ rules: spec.alertRules } as JsonObject) : undefined;
+}

@@ -1,0 +1,197 @@
+import { desiredObjects } from '../../../services/operator/src/domain/desired';
+import { parseSpec } from '../../../services/operator/src/domain/spec';
+import type { KubeObject } from '../../../services/operator/src/domain/types';
+import { applied, byKind, MINIMAL_SPEC, pipeline, present, specOf } from './fixtures';
+
+type Container = {
+  image: string;
+  command: string[];
+  env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+  securityContext: Record<string, unknown>;
+  readinessProbe: { httpGet: { path: string } };
+  livenessProbe: { httpGet: { path: string } };
+  ports: { containerPort: number }[];
+};
+type PodSpec = {
+  securityContext: Record<string, unknown>;
+  containers: Container[];
+  volumes: { name: string }[];
+};
+const podOf = (d: KubeObject) => (d.spec as { template: { spec: PodSpec } }).template.spec;
+const containerOf = (d: KubeObject) => present(podOf(d).containers[0]);
+const envOf = (d: KubeObject) =>
+  Object.fromEntries(containerOf(d).env.map((e) => [e.name, e.value ?? e.valueFrom]));
+
+describe('desiredObjects', () => {
+  const objects = applied(pipeline({ ...MINIMAL_SPEC, simulator: { enabled: true, rate: 200 } }), 3);
+
+  it.each([
+    ['processor', 9464, 'ghcr.io/telemetry-pulse/processor:latest'],
+    ['api', 8080, 'ghcr.io/telemetry-pulse/api:latest'],
+    ['simulator', 9465, 'ghcr.io/telemetry-pulse/simulator:latest'],
+  ])('%s: image, command, port and probes', (component, port, image) => {
+    const c = containerOf(byKind(objects, 'Deployment', `lobby-${component}`));
+    expect(c.image).toBe(image);
+    expect(c.command).toEqual(['node', `services/${component}/dist/main.js`]);
+    expect(present(c.ports[0]).containerPort).toBe(port);
+    expect([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]).toEqual(['/healthz', '/readyz']);
+  });
+
+  it('takes every connection value from a secret, never a literal', () => {
+    const env = envOf(byKind(objects, 'Deployment', 'lobby-processor'));
+    expect(env['KAFKA_BROKERS']).toEqual({ secretKeyRef: { name: 'kafka', key: 'brokers' } });
+    expect(env['DATABASE_URL']).toEqual({ secretKeyRef: { name: 'postgres', key: 'url' } });
+    expect(env).toMatchObject({
+      PROCESSOR_TOPIC: 'telemetry.events',
+      PROCESSOR_DLQ_TOPIC: 'telemetry.events.dlq',
+      PROCESSOR_GROUP_ID: 'telemetry-processor',
+      PROCESSOR_PORT: '9464',
+    });
+    expect(envOf(byKind(objects, 'Deployment', 'lobby-simulator'))).toMatchObject({ SIM_RATE: '200' });
+    expect(JSON.stringify(objects)).not.toMatch(/postgres:\/\/|:9092/);
+  });
+
+  it('passes SASL credentials from secrets', () => {
+    const spec = specOf({
+      ...MINIMAL_SPEC,
+      kafka: {
+        brokersFrom: { name: 'k', key: 'b' },
+        saslMechanism: 'scram-sha-256',
+        usernameFrom: { name: 'k', key: 'user' },
+        passwordFrom: { name: 'k', key: 'pass' },
+      },
+    });
+    const env = envOf(
+      byKind(desiredObjects({ name: 'x', namespace: 'n', uid: 'u' }, spec, 1), 'Deployment', 'x-api'),
+    );
+    expect(env).toMatchObject({
+      KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      KAFKA_SASL_USERNAME: { secretKeyRef: { name: 'k', key: 'user' } },
+      KAFKA_SASL_PASSWORD: { secretKeyRef: { name: 'k', key: 'pass' } },
+    });
+  });
+
+  it('runs every pod under the restricted pod security standard', () => {
+    for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+      expect(podOf(d).securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(containerOf(d).securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(podOf(d).volumes.map((v) => v.name)).toContain('tmp');
+    }
+  });
+
+  it('owns every object through a controller reference to the pipeline', () => {
+    for (const o of objects) {
+      expect(o.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ kind: 'TelemetryPipeline', name: 'lobby', uid: 'uid-1', controller: true }),
+      ]);
+      expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'telemetry-pulse-operator' });
+    }
+  });
+
+  it('sets the processor replicas the scaler chose, and the API replicas from the spec', () => {
+    expect((byKind(objects, 'Deployment', 'lobby-processor').spec as { replicas: number }).replicas).toBe(3);
+    expect((byKind(objects, 'Deployment', 'lobby-api').spec as { replicas: number }).replicas).toBe(1);
+  });
+
+  it('mounts alert rules from a ConfigMap and rolls the processors when they change', () => {
+    const rule = { kind: 'silence', id: 'quiet', silentMs: 60_000, severity: 'warning' };
+    const one = applied(pipeline({ ...MINIMAL_SPEC, alertRules: [rule] }));
+    const two = applied(pipeline({ ...MINIMAL_SPEC, alertRules: [{ ...rule, silentMs: 120_000 }] }));
+    const cm = byKind(one, 'ConfigMap');
+    expect(JSON.parse(present((cm.data as Record<string, string>)['alert-rules.json']))).toEqual({
+      rules: [rule],
+    });
+    expect(envOf(byKind(one, 'Deployment', 'lobby-processor'))['ALERT_RULES_FILE']).toBe(
+      '/etc/telemetry-pulse/alert-rules.json',
+    );
+    const hash = (os: KubeObject[]) =>
+      (
+        byKind(os, 'Deployment', 'lobby-processor').spec as {
+          template: { metadata: { annotations: Record<string, string> } };
+        }
+      ).template.metadata.annotations['telemetrypulse.io/alert-rules-hash'];
+    expect(hash(one)).not.toBe(hash(two));
+  });
+
+  it('hands the processors to a KEDA ScaledObject when asked, leaving their replicas alone', () => {
+    const keda = applied(
+      pipeline({
+        ...MINIMAL_SPEC,
+        processor: { autoscaler: 'keda', maxReplicas: 12, targetLagPerReplica: 500 },
+      }),
+    );
+    expect(
+      (byKind(keda, 'Deployment', 'lobby-processor').spec as { replicas?: number }).replicas,
+    ).toBeUndefined();
+    expect(byKind(keda, 'ScaledObject').spec).toMatchObject({
+      scaleTargetRef: { name: 'lobby-processor' },
+      minReplicaCount: 1,
+      maxReplicaCount: 6, // capped at the partitions
+      triggers: [{ type: 'kafka', metadata: { lagThreshold: '500', consumerGroup: 'telemetry-processor' } }],
+    });
+  });
+
+  it('exposes the API through the Service type and port of the spec', () => {
+    const svc = byKind(
+      applied(pipeline({ ...MINIMAL_SPEC, api: { service: { type: 'NodePort', port: 80 } } })),
+      'Service',
+      'lobby-api',
+    );
+    expect(svc.spec).toMatchObject({ type: 'NodePort', ports: [{ port: 80, targetPort: 'http' }] });
+  });
+});
+
+describe('parseSpec', () => {
+  it('applies the same defaults as the CRD', () => {
+    expect(specOf(MINIMAL_SPEC)).toMatchObject({
+      image: { registry: 'ghcr.io/telemetry-pulse', tag: 'latest', pullPolicy: 'IfNotPresent' },
+      topic: { name: 'telemetry.events', partitions: 6 },
+      simulator: { enabled: false, rate: 50 },
+      processor: {
+        minReplicas: 1,
+        maxReplicas: 6,
+        targetLagPerReplica: 1000,
+        scaleDownStabilizationSeconds: 300,
+        autoscaler: 'operator',
+      },
+      api: { replicas: 1, service: { type: 'ClusterIP', port: 8080 } },
+    });
+  });
+
+  it.each([
+    ['no connection at all', {}, ['kafka: ', 'database: ']],
+    [
+      'a literal broker list',
+      { ...MINIMAL_SPEC, kafka: { brokers: 'k:9092', brokersFrom: { name: 'k', key: 'b' } } },
+      ['kafka: Unrecognized key: "brokers"'],
+    ],
+    [
+      'min above max',
+      { ...MINIMAL_SPEC, processor: { minReplicas: 4, maxReplicas: 2 } },
+      ['processor.minReplicas must not exceed processor.maxReplicas'],
+    ],
+    [
+      'SASL without credentials',
+      { ...MINIMAL_SPEC, kafka: { brokersFrom: { name: 'k', key: 'b' }, saslMechanism: 'plain' } },
+      ['kafka.saslMechanism plain needs'],
+    ],
+    [
+      'a zero target lag',
+      { ...MINIMAL_SPEC, processor: { targetLagPerReplica: 0 } },
+      ['processor.targetLagPerReplica: '],
+    ],
+  ])('refuses %s, naming the field', (_what, raw, expected) => {
+    const parsed = parseSpec(raw);
+    expect(parsed.ok).toBe(false);
+    const problems = parsed.ok ? [] : parsed.problems;
+    for (const text of expected) expect(problems.some((p) => p.includes(text))).toBe(true);
+  });
+});
