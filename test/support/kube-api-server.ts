@@ -26,6 +26,10 @@ export function kubeBinaries(): { kubeApiserver: string; etcd: string } {
   const bins = { kubeApiserver: path.join(dir, 'kube-apiserver'), etcd: path.join(dir, 'etcd') };
   if (existsSync(bins.kubeApiserver) && existsSync(bins.etcd)) return bins;
   mkdirSync(dir, { recursive: true });
+  // Long work says so: jest shows nothing else until the build ends.
+  process.stderr.write(
+    `building kube-apiserver and etcd into ${path.relative(REPO, dir)} (go build; ~4 min with a warm Go cache, 10-15 cold)...\n`,
+  );
   try {
     // About 4 minutes on 2 cores with a warm Go cache, 10-15 cold (modules download once, ~1 GB).
     execFileSync('go', ['build', '-o', `${dir}/`, './kube-apiserver', './etcd'], {
