@@ -20,9 +20,9 @@ export interface HandlerDeps extends ApplyDeps {
   readonly now?: () => number;
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** How often the group is told this member is alive while a batch's work runs (default 1 s). */
+  readonly heartbeatEveryMs?: number;
 }
-
-const HEARTBEAT_EVERY_MS = 1_000;
 
 /**
  * Handles one partition batch end to end: validate; apply in one transaction (retrying transient
@@ -36,6 +36,24 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
   const random = deps.random ?? Math.random;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const { metrics } = deps;
+  const heartbeatEveryMs = deps.heartbeatEveryMs ?? 1_000;
+
+  /**
+   * Runs `work` while heartbeating on a timer: kafkajs only heartbeats between batches or when asked, so a
+   * database slower than the session timeout would otherwise cost the membership mid-transaction, and the
+   * partition's next owner would read the batch again (and so on, batch after batch). A failed heartbeat
+   * (rebalance under way) is left to the commit and `isActive()`, which already handle a lost partition.
+   */
+  async function heartbeating<T>(batch: ConsumedBatch, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => {
+      batch.heartbeat().catch(() => undefined);
+    }, heartbeatEveryMs);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
 
   /** Waits `ms` while keeping the group membership alive; false when the batch must be abandoned. */
   async function waitActive(batch: ConsumedBatch, ms: number): Promise<boolean> {
@@ -44,7 +62,7 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
       await batch.heartbeat();
       const left = until - now();
       if (left <= 0) return true;
-      await sleep(Math.min(left, HEARTBEAT_EVERY_MS));
+      await sleep(Math.min(left, heartbeatEveryMs));
     }
     return false;
   }
@@ -60,7 +78,7 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
     try {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          return await fn(attempt);
+          return await heartbeating(batch, () => fn(attempt));
         } catch (err) {
           if (classifyFailure(err) === 'fatal') throw err;
           metrics.retries.inc();
