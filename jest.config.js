@@ -26,12 +26,17 @@ module.exports = {
     // Delivery artefacts (images, compose, chart, kind, Tilt, Render) checked offline by real tools
     // (helm, kubeconform, buildifier from scripts/tools.sh); no Kafka or PostgreSQL needed.
     { ...common, displayName: 'delivery', testMatch: ['<rootDir>/test/delivery/**/*.test.ts'] },
-    // The operator against a real kube-apiserver and etcd built through the Go module proxy: 10-15 minutes
-    // to build on a fresh 2-core machine, too long for `npm test`'s CI budget, so opt-in:
-    // `npm run test:operator` (TP_KUBE_TESTS=1).
-    ...(process.env.TP_KUBE_TESTS === '1'
-      ? [{ ...common, displayName: 'kube', testMatch: ['<rootDir>/test/kube/**/*.test.ts'] }]
-      : []),
+    // Faults on a private broker and database (never the shared ones); npm test runs the short subset,
+    // `npm run test:reliability` everything (RELIABILITY_FULL=1), see docs/reliability.md.
+    {
+      ...common,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
+    },
+    // The operator and the Kubernetes API protocol against the in-process fake API server
+    // (test/support/fake-kube-api-server.ts) and the real Kafka; `npm run test:operator` (KUBE_API=real) runs
+    // them against a real kube-apiserver and etcd, built through the Go module proxy the first time.
+    { ...common, displayName: 'kube', testMatch: ['<rootDir>/test/kube/**/*.test.ts'] },
   ],
   // Integration suites share one broker and database; running them one at a time keeps timings honest on 2 cores.
   maxWorkers: 1,

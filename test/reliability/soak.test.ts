@@ -1,0 +1,150 @@
+import path from 'node:path';
+import { waitFor } from '../support/infra';
+import { startPrivateInfra, type PrivateInfra } from '../support/private-infra';
+import { PROBED_ROUTES, probe, startApi } from '../support/reliability-api-probe';
+import { formatTable } from '../support/reliability-report';
+import { createScenario } from '../support/reliability-scenario';
+
+/**
+ * Issue 8, scenario 10: a soak at half the maximum rate. The maximum is measured first on the same
+ * private infrastructure (two processors draining a backlog), so "half" means half of what this machine
+ * does now, however loaded it is. Then readings flow at that half rate for RELIABILITY_SOAK_SECONDS
+ * (default 600) while the API is probed; lag must stay bounded and return to zero, memory stay flat, and
+ * every invariant hold. The API p99 is reported, not asserted. Runs only with RELIABILITY_FULL=1.
+ */
+
+const FULL = process.env.RELIABILITY_FULL === '1';
+const SEED = Number(process.env.RELIABILITY_SEED ?? Math.floor(Math.random() * 1e6));
+const SOAK_MS = Number(process.env.RELIABILITY_SOAK_SECONDS ?? 600) * 1000;
+const CALIBRATION_EVENTS = 120_000;
+/** The processor's defaults (1 MiB fetches, 3 partitions at once), not the fault scenarios' small batches. */
+const PRODUCTION_ENV = { PROCESSOR_MAX_BATCH_BYTES: '1048576', PROCESSOR_CONCURRENCY: '3' };
+const MiB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+(FULL ? describe : describe.skip)(`reliability soak (private Kafka and PostgreSQL, seed ${SEED})`, () => {
+  let infra: PrivateInfra;
+
+  beforeAll(async () => {
+    infra = await startPrivateInfra();
+  }, 240_000);
+
+  afterAll(async () => {
+    await infra?.stop();
+  }, 60_000);
+
+  async function maximumRate(): Promise<number> {
+    const s = await createScenario(infra, {
+      index: 30,
+      label: '10',
+      name: 'calibration',
+      seed: SEED + 30,
+      devices: 500,
+      processorEnv: PRODUCTION_ENV,
+    });
+    try {
+      await s.load(CALIBRATION_EVENTS, 1e9).done;
+      const started = Date.now();
+      await Promise.all([s.processors.start(), s.processors.start()]);
+      const v = await s.settle(started, 300_000);
+      if (v.recoverSeconds === null) throw new Error(`calibration did not drain: ${v.problems.join('; ')}`);
+      return Math.round(v.ledger.accepted / v.recoverSeconds);
+    } finally {
+      await s.close();
+    }
+  }
+
+  it(
+    `10. soak: ${SOAK_MS / 1000} s at half the maximum rate`,
+    async () => {
+      const maxRate = await maximumRate();
+      const rate = Math.max(100, Math.floor(maxRate / 2));
+      const total = Math.round((rate * SOAK_MS) / 1000);
+      // Enough devices that the fleet's event time (10 s a tick) stays behind the wall clock.
+      const devices = Math.max(24, Math.ceil(total / 8_000));
+      const s = await createScenario(infra, {
+        index: 31,
+        label: '10',
+        name: 'soak',
+        seed: SEED + 31,
+        devices,
+        startMs: Date.now() - 6 * 3600_000,
+        processorEnv: PRODUCTION_ENV,
+      });
+      const api = await startApi(path.join(infra.runDir, 'api.log'), {
+        DATABASE_URL: s.databaseUrl,
+        KAFKA_BROKERS: infra.kafka.directBrokers,
+        PROCESSOR_TOPIC: s.topic,
+        PROCESSOR_GROUP_ID: s.group,
+        LOG_LEVEL: 'warn',
+      });
+      try {
+        await Promise.all([s.processors.start(), s.processors.start()]);
+        const load = s.load(total, rate);
+        await waitFor(
+          'processing under way',
+          async () => ((await s.processors.notReady()).length === 0 ? true : undefined),
+          90_000,
+        );
+        await sleep(Math.min(30_000, SOAK_MS / 10)); // warm-up before the first memory reading
+        const rssStart = s.processors.rss();
+        let maxLag = 0;
+        const p99s: number[] = [];
+        let probeErrors = 0;
+        const end = load.stats.startedAt + SOAK_MS;
+        while (Date.now() < end - 5_000) {
+          const ends = await s.admin.fetchTopicOffsets(s.topic);
+          const [committed] = await s.admin.fetchOffsets({ groupId: s.group, topics: [s.topic] });
+          const at = new Map(
+            (committed?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]),
+          );
+          maxLag = Math.max(
+            maxLag,
+            ends.reduce((sum, p) => sum + Number(p.high) - (at.get(p.partition) ?? 0), 0),
+          );
+          const sample = await probe(api.port, PROBED_ROUTES, 200, 5);
+          p99s.push(sample.p99);
+          probeErrors += sample.errors;
+          await sleep(Math.min(20_000, Math.max(0, end - Date.now() - 5_000)));
+        }
+        await load.done;
+        const rssEnd = s.processors.rss();
+        const healedAt = Date.now();
+        const verdict = await s.settle(
+          healedAt,
+          300_000,
+          Array.from({ length: 20 }, (_, i) => `dev-${i * Math.floor(devices / 20)}`),
+        );
+        const problems = [...verdict.problems];
+        const lagBound = rate * 60; // a minute behind at most
+        if (maxLag > lagBound) problems.push(`lag reached ${maxLag} records (bound ${lagBound})`);
+        const startMiB = rssStart.reduce((a, b) => a + b, 0) / MiB;
+        const endMiB = rssEnd.reduce((a, b) => a + b, 0) / MiB;
+        if (endMiB > startMiB * 1.5 + 64)
+          problems.push(`RSS grew from ${startMiB.toFixed(0)} to ${endMiB.toFixed(0)} MiB`);
+        const sorted = [...p99s].sort((a, b) => a - b);
+        const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
+        const worst = sorted[sorted.length - 1] ?? NaN;
+        const row = s.report(
+          {
+            fault: `none: ${rate} ev/s (half of ${maxRate}) for ${SOAK_MS / 1000} s`,
+            faults: 0,
+            notes: [
+              `max lag ${maxLag}`,
+              `RSS ${rssStart.map((b) => (b / MiB).toFixed(0)).join('+')} → ${rssEnd.map((b) => (b / MiB).toFixed(0)).join('+')} MiB`,
+              `API p99 median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms over ${p99s.length} probes of 5 s at 200 req/s (${probeErrors} errors)`,
+              'alerts replayed for 20 sampled devices',
+            ].join(', '),
+          },
+          { ...verdict, problems, ok: problems.length === 0 },
+        );
+        process.stdout.write(`\n${formatTable([row])}\n\n`);
+        expect(problems).toEqual([]);
+      } finally {
+        await api.stop();
+        await s.close();
+      }
+    },
+    SOAK_MS + 1_200_000,
+  );
+});
