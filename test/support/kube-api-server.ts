@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { startFakeKubeCluster } from './fake-kube-api-server';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const SOURCES = path.join(__dirname, 'kube-apiserver');
@@ -114,8 +115,17 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Starts etcd and kube-apiserver and waits until /readyz answers 200. */
+/**
+ * The cluster the operator's tests run against: the in-process fake (fake-kube-api-server.ts) unless
+ * KUBE_API=real asks for the real kube-apiserver and etcd.
+ */
 export async function startKubeCluster(): Promise<KubeCluster> {
+  if (process.env.KUBE_API === 'real') return startRealKubeCluster();
+  return startFakeKubeCluster();
+}
+
+/** Starts etcd and kube-apiserver and waits until /readyz answers 200. */
+export async function startRealKubeCluster(): Promise<KubeCluster> {
   const bins = kubeBinaries();
   const base = path.join(REPO, '.local', 'tmp');
   mkdirSync(base, { recursive: true });
