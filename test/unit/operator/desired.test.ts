@@ -26,9 +26,9 @@ describe('desiredObjects', () => {
   const objects = applied(pipeline({ ...MINIMAL_SPEC, simulator: { enabled: true, rate: 200 } }), 3);
 
   it.each([
-    ['processor', 9464, 'ghcr.io/telemetry-pulse/processor:latest'],
-    ['api', 8080, 'ghcr.io/telemetry-pulse/api:latest'],
-    ['simulator', 9465, 'ghcr.io/telemetry-pulse/simulator:latest'],
+    ['processor', 9464, 'ghcr.io/telemetry-pulse/processor:0.1.0'],
+    ['api', 8080, 'ghcr.io/telemetry-pulse/api:0.1.0'],
+    ['simulator', 9465, 'ghcr.io/telemetry-pulse/simulator:0.1.0'],
   ])('%s: image, command, port and probes', (component, port, image) => {
     const c = containerOf(byKind(objects, 'Deployment', `lobby-${component}`));
     expect(c.image).toBe(image);
@@ -152,7 +152,7 @@ describe('desiredObjects', () => {
 describe('parseSpec', () => {
   it('applies the same defaults as the CRD', () => {
     expect(specOf(MINIMAL_SPEC)).toMatchObject({
-      image: { registry: 'ghcr.io/telemetry-pulse', tag: 'latest', pullPolicy: 'IfNotPresent' },
+      image: { registry: 'ghcr.io/telemetry-pulse', tag: '0.1.0', pullPolicy: 'IfNotPresent' },
       topic: { name: 'telemetry.events', partitions: 6 },
       simulator: { enabled: false, rate: 50 },
       processor: {

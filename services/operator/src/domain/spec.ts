@@ -21,7 +21,8 @@ const specSchema = z
     image: z
       .object({
         registry: z.string().min(1).default('ghcr.io/telemetry-pulse'),
-        tag: z.string().min(1).default('latest'),
+        // The release this operator belongs to, as the chart's appVersion: never a moving `latest`.
+        tag: z.string().min(1).default('0.1.0'),
         pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
       })
       .strict()
