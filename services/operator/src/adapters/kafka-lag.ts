@@ -1,11 +1,11 @@
 import {
-  consumerLag,
+  createConsumerLagReader,
   createKafkaClient,
   toKafkaConnection,
+  type ConsumerLagReader,
   type KafkaConnection,
   type Logger,
 } from '@telemetry-pulse/shared';
-import type { Admin } from 'kafkajs';
 import type { LagReading } from '../domain/plan';
 import type { PipelineSpec } from '../domain/spec';
 
@@ -46,44 +46,6 @@ export function connectionOf(spec: PipelineSpec, secret: SecretValues, clientId:
   return conn;
 }
 
-/** One lazily connected admin client per pipeline. */
-interface LagReader {
-  read(groupId: string, topic: string): Promise<{ partition: number; lag: number }[] | undefined>;
-  close(): Promise<void>;
-}
-
-function createLagReader(admin: Admin, log: Logger): LagReader {
-  let connecting: Promise<void> | undefined;
-  const connect = (): Promise<void> =>
-    (connecting ??= admin.connect().catch((err: unknown) => {
-      connecting = undefined;
-      throw err;
-    }));
-  return {
-    async read(groupId, topic) {
-      await connect();
-      // Asking offsets of a missing topic makes kafkajs retry for long; ask whether it exists first.
-      if (!(await admin.listTopics()).includes(topic)) return undefined;
-      const [watermarks, committed] = await Promise.all([
-        admin.fetchTopicOffsets(topic),
-        admin.fetchOffsets({ groupId, topics: [topic] }),
-      ]);
-      const applied = new Map<number, number>();
-      for (const p of committed.find((t) => t.topic === topic)?.partitions ?? []) {
-        applied.set(p.partition, Number(p.offset));
-      }
-      return consumerLag(
-        watermarks.map((w) => ({ partition: w.partition, high: Number(w.high), low: Number(w.low) })),
-        applied,
-      );
-    },
-    async close() {
-      if (!connecting) return;
-      await admin.disconnect().catch((err: unknown) => log.warn({ err }, 'admin disconnect failed'));
-    },
-  };
-}
-
 /**
  * Consumer lag as the processors' own gauge computes it (shared `consumerLag`: committed offsets against
  * watermarks), one admin connection per pipeline, rebuilt when its connection settings change. A topic
@@ -91,15 +53,15 @@ function createLagReader(admin: Admin, log: Logger): LagReader {
  * not stall reconciles.
  */
 export function createLagSource(opts: { logger: Logger; timeoutMs: number }): LagSource {
-  const readers = new Map<string, { fingerprint: string; reader: LagReader }>();
+  const readers = new Map<string, { fingerprint: string; reader: ConsumerLagReader }>();
   const log = opts.logger.child({ component: 'lag-source' });
 
-  function readerFor(key: string, conn: KafkaConnection): LagReader {
+  function readerFor(key: string, conn: KafkaConnection): ConsumerLagReader {
     const fingerprint = JSON.stringify(conn);
     const known = readers.get(key);
     if (known?.fingerprint === fingerprint) return known.reader;
     if (known) void known.reader.close();
-    const reader = createLagReader(createKafkaClient(conn, log).admin(), log);
+    const reader = createConsumerLagReader(createKafkaClient(conn, log), log);
     readers.set(key, { fingerprint, reader });
     return reader;
   }
@@ -124,7 +86,8 @@ export function createLagSource(opts: { logger: Logger; timeoutMs: number }): La
           reader.read(spec.processor.groupId, spec.topic.name),
           timeout,
         ]);
-        if (partitions === undefined) return { totalLag: 0, partitions: spec.topic.partitions };
+        // A topic not created yet: no lag, and the partitions the spec asks for.
+        if (partitions.length === 0) return { totalLag: 0, partitions: spec.topic.partitions };
         return { totalLag: partitions.reduce((sum, p) => sum + p.lag, 0), partitions: partitions.length };
       } catch (err) {
         void forget(key); // a fresh connection next time; never wait on a stuck one

@@ -8,7 +8,10 @@ export interface PartitionLag {
 }
 
 export interface ConsumerLagReader {
-  /** Per partition of `topic`: high watermark minus the group's committed offset (never below zero). */
+  /**
+   * Per partition of `topic`: high watermark minus the group's committed offset (never below zero). A topic
+   * that does not exist has no partitions: an empty list, at once.
+   */
   read(groupId: string, topic: string): Promise<PartitionLag[]>;
   close(): Promise<void>;
 }
@@ -20,6 +23,7 @@ export interface ConsumerLagReader {
 export function createConsumerLagReader(kafka: Kafka, logger: Logger): ConsumerLagReader {
   const log = logger.child({ component: 'consumer-lag' });
   const admin = kafka.admin();
+  // One admin connection, made on the first read.
   let connecting: Promise<void> | undefined;
   const connect = (): Promise<void> =>
     (connecting ??= admin.connect().catch((err: unknown) => {
@@ -30,6 +34,8 @@ export function createConsumerLagReader(kafka: Kafka, logger: Logger): ConsumerL
   return {
     async read(groupId, topic) {
       await connect();
+      // Asking offsets of a missing topic makes kafkajs retry for long; ask whether it exists first.
+      if (!(await admin.listTopics()).includes(topic)) return [];
       const [watermarks, committed] = await Promise.all([
         admin.fetchTopicOffsets(topic),
         admin.fetchOffsets({ groupId, topics: [topic] }),
