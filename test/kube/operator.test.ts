@@ -224,7 +224,7 @@ describe('operator against a Kubernetes API server', () => {
         const d = await get(deployment('lobby-api'));
         const template = d?.spec?.['template'] as Obj | undefined;
         const image = (template?.spec?.['containers'] as { image: string }[] | undefined)?.[0]?.image;
-        return image === 'ghcr.io/telemetry-pulse/api:latest' ? true : undefined;
+        return image === 'ghcr.io/telemetry-pulse/api:0.1.0' ? true : undefined;
       },
       20_000,
     ).catch(failWithLogs);

@@ -26,13 +26,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:https';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { createHandler } from './fake-kube/server';
 import { createStore } from './fake-kube/store';
-import type { KubeCluster, KubeResponse } from './kube-api-server';
+import { kubeClient, type KubeCluster } from './kube-api-server';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
@@ -99,60 +99,8 @@ export async function startFakeKubeCluster(opts: FakeKubeOptions = {}): Promise<
   await listen();
   const url = `https://127.0.0.1:${port}`;
 
-  const call = <T>(
-    method: string,
-    apiPath: string,
-    body?: unknown,
-    contentType = 'application/json',
-  ): Promise<KubeResponse<T>> =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(`${url}${apiPath}`, {
-        method,
-        ca: tls.cert,
-        headers: {
-          authorization: `Bearer ${tokens.admin}`,
-          accept: 'application/json',
-          ...(payload ? { 'content-type': contentType } : {}),
-        },
-        timeout: 30_000,
-      });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${apiPath}: no answer in 30 s`)));
-      req.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => {
-          let parsed: unknown;
-          try {
-            parsed = text ? JSON.parse(text) : {};
-          } catch {
-            parsed = { text };
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed as T });
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
-
   return {
-    url,
-    call,
-    kubeconfig(user) {
-      const file = path.join(dir, `kubeconfig-${user}.yaml`);
-      writeFileSync(
-        file,
-        JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Config',
-          clusters: [{ name: 'test', cluster: { server: url, 'certificate-authority': tls.caFile } }],
-          users: [{ name: user, user: { token: tokens[user] } }],
-          contexts: [{ name: 'test', context: { cluster: 'test', user } }],
-          'current-context': 'test',
-        }),
-      );
-      return file;
-    },
+    ...kubeClient({ url, caFile: tls.caFile, tokens, dir }),
     async restartApiServer() {
       await close();
       // Down for a moment, as a real restart is: clients see their kept-alive connections closed.

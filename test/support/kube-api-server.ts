@@ -47,6 +47,65 @@ export function kubeBinaries(): { kubeApiserver: string; etcd: string } {
   return bins;
 }
 
+/**
+ * The client side of a test cluster, the same for the real and the in-process server: admin calls and
+ * kubeconfig files for a server at `url` that presents a certificate signed by `caFile`.
+ */
+export function kubeClient(opts: {
+  url: string;
+  caFile: string;
+  tokens: { admin: string; operator: string };
+  dir: string;
+}): Pick<KubeCluster, 'url' | 'call' | 'kubeconfig'> {
+  const { url, caFile, tokens, dir } = opts;
+  const call = <T>(
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<KubeResponse<T>> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(`${url}${apiPath}`, {
+        method,
+        ca: readFileSync(caFile),
+        headers: {
+          authorization: `Bearer ${tokens.admin}`,
+          accept: 'application/json',
+          ...(payload ? { 'content-type': contentType } : {}),
+        },
+        timeout: 30_000,
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${apiPath}: no answer in 30 s`)));
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: parseBody(text) as T }));
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  return {
+    url,
+    call,
+    kubeconfig(user) {
+      const file = path.join(dir, `kubeconfig-${user}.yaml`);
+      writeFileSync(
+        file,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'test', cluster: { server: url, 'certificate-authority': caFile } }],
+          users: [{ name: user, user: { token: tokens[user] } }],
+          contexts: [{ name: 'test', context: { cluster: 'test', user } }],
+          'current-context': 'test',
+        }),
+      );
+      return file;
+    },
+  };
+}
+
 /** JSON bodies parsed; anything else (`/readyz` answers `ok`) kept as `{ text }`. */
 function parseBody(text: string): unknown {
   try {
@@ -164,34 +223,8 @@ export async function startRealKubeCluster(): Promise<KubeCluster> {
   ];
   let apiServer: ChildProcess | undefined;
   const url = `https://127.0.0.1:${apiPort}`;
-
-  const call = <T>(
-    method: string,
-    apiPath: string,
-    body?: unknown,
-    contentType = 'application/json',
-  ): Promise<KubeResponse<T>> =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(`${url}${apiPath}`, {
-        method,
-        ca: readFileSync(path.join(certDir, 'apiserver.crt')),
-        headers: {
-          authorization: `Bearer ${tokens.admin}`,
-          accept: 'application/json',
-          ...(payload ? { 'content-type': contentType } : {}),
-        },
-        timeout: 30_000,
-      });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${apiPath}: no answer in 30 s`)));
-      req.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: parseBody(text) as T }));
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+  // The certificate file appears when the API server has made it; calls read it then.
+  const client = kubeClient({ url, caFile: path.join(certDir, 'apiserver.crt'), tokens, dir });
 
   async function startApiServer(): Promise<void> {
     apiServer = spawn(bins.kubeApiserver, args, quiet);
@@ -200,7 +233,7 @@ export async function startRealKubeCluster(): Promise<KubeCluster> {
     for (;;) {
       const ready =
         existsSync(path.join(certDir, 'apiserver.crt')) &&
-        (await call('GET', '/readyz').catch(() => undefined));
+        (await client.call('GET', '/readyz').catch(() => undefined));
       if (ready && ready.status === 200) return;
       if (apiServer.exitCode !== null) throw new Error(`kube-apiserver exited with ${apiServer.exitCode}`);
       if (Date.now() > deadline) throw new Error('kube-apiserver not ready within 90 s');
@@ -210,28 +243,7 @@ export async function startRealKubeCluster(): Promise<KubeCluster> {
   await startApiServer();
 
   return {
-    url,
-    call,
-    kubeconfig(user) {
-      const file = path.join(dir, `kubeconfig-${user}.yaml`);
-      writeFileSync(
-        file,
-        JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Config',
-          clusters: [
-            {
-              name: 'test',
-              cluster: { server: url, 'certificate-authority': path.join(certDir, 'apiserver.crt') },
-            },
-          ],
-          users: [{ name: user, user: { token: tokens[user] } }],
-          contexts: [{ name: 'test', context: { cluster: 'test', user } }],
-          'current-context': 'test',
-        }),
-      );
-      return file;
-    },
+    ...client,
     async restartApiServer() {
       await stopChild(apiServer);
       await startApiServer();
