@@ -21,6 +21,8 @@ export interface BatchInput {
   /** Offsets covered by this batch, inclusive. */
   readonly firstOffset: string;
   readonly lastOffset: string;
+  /** The partition's end when the batch was fetched: offsets at or past it do not exist yet. */
+  readonly highWatermark: string;
   readonly valid: readonly ValidReading[];
   readonly rejected: readonly RejectedRecord[];
   readonly attempt: number;
@@ -37,6 +39,11 @@ export interface BatchOutcome {
   readonly revisions: number;
   readonly alerts: AlertOutcome;
   readonly watermarkMs: number | null;
+  /**
+   * The stored next offset this batch abandoned because it lay past the partition's end (the topic was
+   * recreated or truncated), or null. Worth an error log: the partition's history changed under us.
+   */
+  readonly abandonedOffset: string | null;
 }
 
 export interface ApplyDeps {
@@ -58,13 +65,19 @@ export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<Ba
   return withTransaction(deps.pool, async (client) => {
     const progress = await lockProgress(client, input.group, input.topic, input.partition);
     // Offsets compared as numbers: exact below 2^53, which a partition would need centuries to reach.
-    const from = progress.nextOffset === null ? -1 : Number(progress.nextOffset);
+    let from = progress.nextOffset === null ? -1 : Number(progress.nextOffset);
+    // A stored next offset past the partition's end cannot come from this log: the topic was recreated or
+    // truncated (a broker volume wiped while the database kept its state). Its records are new, so apply
+    // them instead of skipping them as done; the event-id key still stores a replayed reading once.
+    const abandonedOffset = from > Number(input.highWatermark) ? String(from) : null;
+    if (abandonedOffset !== null) from = -1;
     const fresh = (offset: string): boolean => Number(offset) >= from;
     if (Number(input.lastOffset) < from) {
       return {
         ...emptyOutcome(progress.clock.watermarkMs),
         alreadyApplied: true,
         skippedRecords: input.valid.length + input.rejected.length,
+        abandonedOffset: null,
       };
     }
     const valid = input.valid.filter((v) => fresh(v.offset));
@@ -103,10 +116,13 @@ export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<Ba
       revisions,
       alerts,
       watermarkMs: classified.clock.watermarkMs,
+      abandonedOffset,
     };
   });
 }
 
-function emptyOutcome(watermarkMs: number | null): Omit<BatchOutcome, 'alreadyApplied' | 'skippedRecords'> {
+function emptyOutcome(
+  watermarkMs: number | null,
+): Omit<BatchOutcome, 'alreadyApplied' | 'skippedRecords' | 'abandonedOffset'> {
   return { stored: 0, duplicates: 0, late: 0, tooLate: 0, revisions: 0, alerts: NO_ALERTS, watermarkMs };
 }

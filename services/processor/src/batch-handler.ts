@@ -133,6 +133,7 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
           partition: batch.partition,
           firstOffset: first.offset,
           lastOffset: last.offset,
+          highWatermark: batch.highWatermark,
           valid,
           rejected,
           attempt,
@@ -145,6 +146,18 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
       }
     });
     if (!outcome) return; // stopping or partition lost: nothing committed, the next owner redoes it
+    if (outcome.abandonedOffset !== null) {
+      deps.logger.error(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          storedNextOffset: outcome.abandonedOffset,
+          highWatermark: batch.highWatermark,
+          firstOffset: first.offset,
+        },
+        'the partition ends before the offset this group had applied: the topic was recreated or truncated; applying its records from here',
+      );
+    }
 
     // Dead letters can only be pending for offsets of this batch (an unpublished one keeps its batch's
     // offset uncommitted, so the batch comes back): no rejected record, nothing to look up.
