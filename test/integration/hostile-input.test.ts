@@ -1,18 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
-import pg from 'pg';
-import type { Processor } from '@telemetry-pulse/processor';
 import { readings, publish, type WireEvent } from '../support/events';
-import {
-  createScratchDatabase,
-  testKafka,
-  uniqueName,
-  waitFor,
-  type ScratchDatabase,
-} from '../support/infra';
+import { waitFor } from '../support/infra';
 import { aggregateMismatches } from '../support/invariants';
 import { appliedRecords } from '../support/pipeline';
-import { startTestProcessor } from '../support/processor';
+import { openProcessorFixture, type ProcessorFixture } from '../support/processor-fixture';
 
 /**
  * Hostile input at the broker (issue 8, scenario 8): every kind of bad message goes where the documented
@@ -20,14 +11,7 @@ import { startTestProcessor } from '../support/processor';
  * flowing, the other partitions are never held up, and the processor stays ready.
  */
 describe('hostile input at the broker (real Kafka and PostgreSQL)', () => {
-  const kafka: Kafka = testKafka();
-  const topic = uniqueName('it.hostile');
-  const dlqTopic = `${topic}.dlq`;
-  const group = uniqueName('it-hostile');
-  let db: ScratchDatabase;
-  let pool: pg.Pool;
-  let producer: Producer;
-  let processor: Processor | undefined;
+  let fx: ProcessorFixture;
   let opsPort = 0;
 
   const now = Date.now();
@@ -125,41 +109,14 @@ describe('hostile input at the broker (real Kafka and PostgreSQL)', () => {
   const flowing = readings(3_000, 24, now - 2 * 3600_000);
 
   beforeAll(async () => {
-    db = await createScratchDatabase();
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [
-        { topic, numPartitions: 3 },
-        { topic: dlqTopic, numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
-    await admin.disconnect();
-    producer = kafka.producer();
-    await producer.connect();
-    ({ processor, opsPort } = await startTestProcessor({
-      DATABASE_URL: db.url,
-      PROCESSOR_TOPIC: topic,
-      PROCESSOR_DLQ_TOPIC: dlqTopic,
-      PROCESSOR_GROUP_ID: group,
-      PROCESSOR_TOPIC_PARTITIONS: '3',
-    }));
+    fx = await openProcessorFixture({ prefix: 'hostile', partitions: 3 });
+    ({ opsPort } = await fx.startProcessor());
   });
 
-  afterAll(async () => {
-    await processor?.stop();
-    await producer?.disconnect();
-    await pool?.end();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [topic, dlqTopic] }).catch(() => undefined);
-    await admin.disconnect();
-    await db?.drop();
-  });
+  afterAll(() => fx?.close());
 
   it('routes every hostile message by policy while the other partitions keep flowing', async () => {
+    const { kafka, pool, producer, topic, dlqTopic, group } = fx;
     // Hostile messages all on partition 0, interleaved with healthy traffic on every partition.
     const half = flowing.length / 2;
     await publish(producer, topic, flowing.slice(0, half), 500);

@@ -1,16 +1,7 @@
-import type { Kafka, Producer } from 'kafkajs';
-import pg from 'pg';
-import type { Processor } from '@telemetry-pulse/processor';
 import { readings, publish } from '../support/events';
-import {
-  createScratchDatabase,
-  testKafka,
-  uniqueName,
-  waitFor,
-  type ScratchDatabase,
-} from '../support/infra';
+import { waitFor } from '../support/infra';
 import { aggregateMismatches, tableCounts } from '../support/invariants';
-import { startTestProcessor } from '../support/processor';
+import { openProcessorFixture, type ProcessorFixture } from '../support/processor-fixture';
 
 /**
  * Regression: a topic recreated (or truncated) while the database kept its offsets. The processor skipped
@@ -19,51 +10,18 @@ import { startTestProcessor } from '../support/processor';
  * broker and an old database). A stored offset past the partition's end now means "start from the log".
  */
 describe('processor when the topic was recreated under a database that kept its offsets', () => {
-  const kafka: Kafka = testKafka();
-  const topic = uniqueName('it.recreated');
-  const group = uniqueName('it-recreated');
-  let db: ScratchDatabase;
-  let pool: pg.Pool;
-  let producer: Producer;
-  let processor: Processor | undefined;
+  let fx: ProcessorFixture;
 
   beforeAll(async () => {
-    db = await createScratchDatabase();
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [
-        { topic, numPartitions: 3 },
-        { topic: `${topic}.dlq`, numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
-    await admin.disconnect();
-    producer = kafka.producer();
-    await producer.connect();
+    fx = await openProcessorFixture({ prefix: 'recreated', partitions: 3 });
     // Starting migrates the database; nothing is on the topic yet, so no partition row exists.
-    ({ processor } = await startTestProcessor({
-      DATABASE_URL: db.url,
-      PROCESSOR_TOPIC: topic,
-      PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
-      PROCESSOR_GROUP_ID: group,
-      PROCESSOR_TOPIC_PARTITIONS: '3',
-    }));
+    await fx.startProcessor();
   });
 
-  afterAll(async () => {
-    await processor?.stop();
-    await producer?.disconnect();
-    await pool?.end();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
-    await admin.disconnect();
-    await db?.drop();
-  });
+  afterAll(() => fx?.close());
 
   it('applies the new log from its start instead of skipping it as done', async () => {
+    const { pool, producer, topic, group } = fx;
     // What the previous incarnation of the topic left: every partition applied up to offset 100 000.
     await pool.query(
       `INSERT INTO consumer_offsets (consumer_group, topic, partition, next_offset)
