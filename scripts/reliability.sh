@@ -25,6 +25,9 @@ Options:
   --short          only the subset `npm test` runs (kill -9 x3, broker paused,
                    pg_terminate_backend, replay), about 2.5 minutes
   --only REGEX     only scenarios whose name matches (jest -t), e.g. --only '4a|4b'
+  --processor-nice N
+                   niceness of the soak's processors (0-19) [10]: the API benchmark's stand-in
+                   for a cluster's CPU requests, so the API's requests win the CPU from ingestion
   --keep           keep .local/reliability/run-* (processor logs, data) for a look afterwards
   -h, --help       this text
 
@@ -36,13 +39,14 @@ scenario). Exit code: 0 when every scenario passed.
 USAGE
 }
 
-full=1 soak=600 seed='' only='' jest_args=()
+full=1 soak=600 seed='' only='' nice=10 jest_args=()
 while (($#)); do
   case $1 in
     --soak) soak=${2:?--soak needs seconds}; shift 2 ;;
     --seed) seed=${2:?--seed needs a number}; shift 2 ;;
     --short) full=0; shift ;;
     --only) only=${2:?--only needs a pattern}; shift 2 ;;
+    --processor-nice) nice=${2:?--processor-nice needs a niceness}; shift 2 ;;
     --keep) export RELIABILITY_KEEP=1; shift ;;
     -h | --help) usage; exit 0 ;;
     --) shift; jest_args=("$@"); break ;;
@@ -50,6 +54,8 @@ while (($#)); do
   esac
 done
 [[ $soak =~ ^[0-9]+$ ]] || die "--soak must be whole seconds, got '$soak'"
+[[ $nice =~ ^[0-9]+$ ]] && ((nice <= 19)) || die "--processor-nice must be 0-19, got '$nice'"
+export RELIABILITY_PROCESSOR_NICE=$nice
 
 log "compiling TypeScript (tsc --build)..."
 npx --no-install tsc --build
@@ -69,7 +75,7 @@ export RELIABILITY_REPORT=$REPO_ROOT/$report RELIABILITY_FULL=$full RELIABILITY_
 [[ $seed =~ ^[0-9]+$ ]] || die "--seed must be a whole number, got '$seed'"
 export RELIABILITY_SEED=$seed
 
-files=(test/reliability/fault-proxy.test.ts test/reliability/faults.test.ts)
+files=(test/reliability/fault-proxy.test.ts test/reliability/api-probe.test.ts test/reliability/faults.test.ts)
 ((full && soak > 0)) && files+=(test/reliability/soak.test.ts)
 shopt -s nullglob
 hostile=(test/integration/*hostile*.test.ts)

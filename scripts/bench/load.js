@@ -17,6 +17,11 @@ const { cpuSeconds, percentile } = require('./common');
 const PACINGS = ['even', 'autocannon'];
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/** The server's CPU seconds so far; 0 when its process id is not known (a remote server). */
+function serverCpu(server) {
+  return server.pid === undefined ? 0 : cpuSeconds(server.pid);
+}
+
 function summary(latencies, seconds, failed, cpuS, extra = {}) {
   latencies.sort((a, b) => a - b);
   return {
@@ -75,7 +80,7 @@ async function loadEven(server, paths, seconds, { rate, connections }) {
     req.once('close', () => settle(undefined));
   };
 
-  const cpuBefore = cpuSeconds(server.pid);
+  const cpuBefore = serverCpu(server);
   const t0 = performance.now() + 10;
   let next = 0;
   await new Promise((resolve) => {
@@ -88,7 +93,7 @@ async function loadEven(server, paths, seconds, { rate, connections }) {
     setTimeout(tick, 10);
   });
   if (outstanding > 0) await drained; // bounded: every request ends within REQUEST_TIMEOUT_MS
-  const cpuS = cpuSeconds(server.pid) - cpuBefore;
+  const cpuS = serverCpu(server) - cpuBefore;
   agent.destroy();
   lags.sort((a, b) => a - b);
   return summary(latencies, seconds, failed, cpuS, {
@@ -102,7 +107,7 @@ async function loadAutocannon(server, paths, seconds, { rate, connections }) {
   const autocannon = require('autocannon');
   const latencies = [];
   let non200 = 0;
-  const cpuBefore = cpuSeconds(server.pid);
+  const cpuBefore = serverCpu(server);
   const instance = autocannon({
     url: server.origin,
     connections,
@@ -117,7 +122,7 @@ async function loadAutocannon(server, paths, seconds, { rate, connections }) {
     if (status !== 200) non200 += 1;
   });
   const result = await instance;
-  const cpuS = cpuSeconds(server.pid) - cpuBefore;
+  const cpuS = serverCpu(server) - cpuBefore;
   return summary(latencies, seconds, non200 + result.errors + result.timeouts, cpuS);
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { waitFor } from '../support/infra';
 import { startPrivateInfra, type PrivateInfra } from '../support/private-infra';
-import { PROBED_ROUTES, probe, startApi } from '../support/reliability-api-probe';
+import { probe, probedRoutes, startApi } from '../support/reliability-api-probe';
 import { formatTable } from '../support/reliability-report';
 import { createScenario } from '../support/reliability-scenario';
 
@@ -10,13 +10,20 @@ import { createScenario } from '../support/reliability-scenario';
  * private infrastructure (two processors draining a backlog), so "half" means half of what this machine
  * does now, however loaded it is. Then readings flow at that half rate for RELIABILITY_SOAK_SECONDS
  * (default 600) while the API is probed; lag must stay bounded and return to zero, memory stay flat, and
- * every invariant hold. The API p99 is reported, not asserted. Runs only with RELIABILITY_FULL=1.
+ * every invariant hold. The API p99 is reported beside its 50 ms target, not asserted (times belong to
+ * benchmarks). Runs only with RELIABILITY_FULL=1.
+ *
+ * The processors run at niceness RELIABILITY_PROCESSOR_NICE (default 10), the stand-in the API benchmark
+ * uses for a cluster's CPU requests: the API's requests win the CPU from ingestion when both want it, and
+ * ingestion takes whatever is left (lag must still stay bounded). 0 runs them like everything else.
  */
 
 const FULL = process.env.RELIABILITY_FULL === '1';
 const SEED = Number(process.env.RELIABILITY_SEED ?? Math.floor(Math.random() * 1e6));
 const SOAK_MS = Number(process.env.RELIABILITY_SOAK_SECONDS ?? 600) * 1000;
 const CALIBRATION_EVENTS = 120_000;
+const PROCESSOR_NICE = Number(process.env.RELIABILITY_PROCESSOR_NICE ?? 10);
+const API_P99_TARGET_MS = 50;
 /** The processor's defaults (1 MiB fetches, 3 partitions at once), not the fault scenarios' small batches. */
 const PRODUCTION_ENV = { PROCESSOR_MAX_BATCH_BYTES: '1048576', PROCESSOR_CONCURRENCY: '3' };
 const MiB = 1024 * 1024;
@@ -41,6 +48,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
       seed: SEED + 30,
       devices: 500,
       processorEnv: PRODUCTION_ENV,
+      processorNice: PROCESSOR_NICE,
     });
     try {
       await s.load(CALIBRATION_EVENTS, 1e9).done;
@@ -70,6 +78,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
         devices,
         startMs: Date.now() - 6 * 3600_000,
         processorEnv: PRODUCTION_ENV,
+        processorNice: PROCESSOR_NICE,
       });
       const api = await startApi(path.join(infra.runDir, 'api.log'), {
         DATABASE_URL: s.databaseUrl,
@@ -90,6 +99,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
         const rssStart = s.processors.rss();
         let maxLag = 0;
         const p99s: number[] = [];
+        const sendLags: number[] = [];
         let probeErrors = 0;
         const end = load.stats.startedAt + SOAK_MS;
         while (Date.now() < end - 5_000) {
@@ -102,8 +112,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
             maxLag,
             ends.reduce((sum, p) => sum + Number(p.high) - (at.get(p.partition) ?? 0), 0),
           );
-          const sample = await probe(api.port, PROBED_ROUTES, 200, 5);
+          const sample = await probe(api.port, probedRoutes(), 200, 5);
           p99s.push(sample.p99);
+          sendLags.push(sample.sendLagP99);
           probeErrors += sample.errors;
           await sleep(Math.min(20_000, Math.max(0, end - Date.now() - 5_000)));
         }
@@ -125,6 +136,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
         const sorted = [...p99s].sort((a, b) => a - b);
         const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
         const worst = sorted[sorted.length - 1] ?? NaN;
+        const within = p99s.filter((p) => p <= API_P99_TARGET_MS).length;
+        const worstLag = Math.max(...sendLags);
         const row = s.report(
           {
             fault: `none: ${rate} ev/s (half of ${maxRate}) for ${SOAK_MS / 1000} s`,
@@ -132,7 +145,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
             notes: [
               `max lag ${maxLag}`,
               `RSS ${rssStart.map((b) => (b / MiB).toFixed(0)).join('+')} → ${rssEnd.map((b) => (b / MiB).toFixed(0)).join('+')} MiB`,
-              `API p99 median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms over ${p99s.length} probes of 5 s at 200 req/s (${probeErrors} errors)`,
+              `API p99 median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms, ${within} of ${p99s.length} probes within ${API_P99_TARGET_MS} ms ` +
+                `(5 s at 200 req/s each, open loop; probe send lag p99 up to ${worstLag.toFixed(0)} ms; ${probeErrors} errors)`,
+              `processors at nice ${PROCESSOR_NICE}`,
               'alerts replayed for 20 sampled devices',
             ].join(', '),
           },

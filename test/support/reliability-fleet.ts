@@ -53,11 +53,18 @@ export function httpGet(
   });
 }
 
-/** `env(name)` gives each member's environment; `name` is unique within the fleet (processor-1, …). */
+/**
+ * `env(name)` gives each member's environment; `name` is unique within the fleet (processor-1, …).
+ * `nice` above 0 starts members through nice(1), so every thread runs at that niceness (Linux keeps one
+ * per thread; setpriority on the pid would reach the main thread only). nice execs node, so the child's
+ * pid is node's and kill -9 still reaches the processor itself.
+ */
 export function createProcessorFleet(
   logDir: string,
   env: (name: string) => Record<string, string>,
+  { nice = 0 }: { nice?: number } = {},
 ): ProcessorFleet {
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new Error(`niceness must be 0-19, got ${nice}`);
   const members: ProcessorProcess[] = [];
   const logs: string[] = [];
   let started = 0;
@@ -74,7 +81,9 @@ export function createProcessorFleet(
       for (const [k, v] of Object.entries(process.env)) {
         if (v !== undefined && !/^(OTEL_|KAFKA_|PROCESSOR_|DATABASE_URL)/.test(k)) childEnv[k] = v;
       }
-      const child = spawn(process.execPath, [MAIN], {
+      const command = nice > 0 ? 'nice' : process.execPath;
+      const args = nice > 0 ? ['-n', String(nice), process.execPath, MAIN] : [MAIN];
+      const child = spawn(command, args, {
         env: { ...childEnv, PROCESSOR_PORT: String(opsPort), PROCESSOR_HOST: '127.0.0.1', ...env(name) },
         stdio: ['ignore', out, out],
       });

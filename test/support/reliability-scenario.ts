@@ -70,6 +70,8 @@ export interface ScenarioOptions {
   /** Event time of the first reading (default: 3 h ago). */
   readonly startMs?: number;
   readonly processorEnv?: Record<string, string>;
+  /** Niceness of every processor (0-19, default 0): the soak's stand-in for a cluster's CPU requests. */
+  readonly processorNice?: number;
   /** Keep the valid readings sent, to resend some (scenario 7). */
   readonly keep?: boolean;
 }
@@ -155,25 +157,29 @@ export async function createScenario(infra: PrivateInfra, opts: ScenarioOptions)
     malformedRate: opts.malformedRate ?? 0.002,
     keep: opts.keep ?? false,
   });
-  const processors = createProcessorFleet(dir, (name) => ({
-    KAFKA_BROKERS: infra.kafka.proxiedBrokers,
-    // Overrides the pool's application_name (pg lets the URL win), so pg_stat_activity tells members apart.
-    DATABASE_URL: `${db.proxiedUrl}?application_name=${processorAppName(name)}`,
-    PROCESSOR_TOPIC: topic,
-    PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
-    PROCESSOR_GROUP_ID: group,
-    PROCESSOR_TOPIC_PARTITIONS: '6',
-    PROCESSOR_CONCURRENCY: '2',
-    PROCESSOR_MAX_BATCH_BYTES: '65536', // small fetches: many batches, so faults land mid-stream
-    PROCESSOR_MAINTENANCE_INTERVAL: '1s',
-    KAFKA_SESSION_TIMEOUT: '10s',
-    KAFKA_HEARTBEAT_INTERVAL: '1s',
-    PROCESSOR_PAUSE_AFTER: '2s',
-    PROCESSOR_RETRY_MAX: '2s',
-    ALERT_RULES_FILE: rulesFile,
-    LOG_LEVEL: 'info',
-    ...opts.processorEnv,
-  }));
+  const processors = createProcessorFleet(
+    dir,
+    (name) => ({
+      KAFKA_BROKERS: infra.kafka.proxiedBrokers,
+      // Overrides the pool's application_name (pg lets the URL win), so pg_stat_activity tells members apart.
+      DATABASE_URL: `${db.proxiedUrl}?application_name=${processorAppName(name)}`,
+      PROCESSOR_TOPIC: topic,
+      PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
+      PROCESSOR_GROUP_ID: group,
+      PROCESSOR_TOPIC_PARTITIONS: '6',
+      PROCESSOR_CONCURRENCY: '2',
+      PROCESSOR_MAX_BATCH_BYTES: '65536', // small fetches: many batches, so faults land mid-stream
+      PROCESSOR_MAINTENANCE_INTERVAL: '1s',
+      KAFKA_SESSION_TIMEOUT: '10s',
+      KAFKA_HEARTBEAT_INTERVAL: '1s',
+      PROCESSOR_PAUSE_AFTER: '2s',
+      PROCESSOR_RETRY_MAX: '2s',
+      ALERT_RULES_FILE: rulesFile,
+      LOG_LEVEL: 'info',
+      ...opts.processorEnv,
+    }),
+    { nice: opts.processorNice ?? 0 },
+  );
 
   const loads: Load[] = [];
 
