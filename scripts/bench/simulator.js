@@ -16,6 +16,29 @@
 const path = require('node:path');
 const os = require('node:os');
 
+const HELP = `Usage: npm run bench:simulator   (settings in the environment; no arguments)
+
+Simulator throughput against a raw kafkajs producer loop with the same settings and message bytes, in
+one run on the real broker, rounds alternating; prints events/s per run, the medians and the ratio
+simulator/raw (target >= 0.8).
+
+  KAFKA_BROKERS       broker list (default 127.0.0.1:9092)
+  BENCH_COUNT         messages per run (default 200000)
+  BENCH_ROUNDS        rounds of raw + simulator (default 3)
+  BENCH_BATCH_SIZE    messages per producer batch (default: the simulator's)
+  BENCH_COMPRESSION   none or gzip (default none)`;
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(HELP);
+  process.exit(0);
+}
+if (argv.length > 0) {
+  console.error(
+    `bench:simulator takes no arguments (got ${argv.join(' ')}); settings are environment variables\n\n${HELP}`,
+  );
+  process.exit(2);
+}
+
 const root = path.join(__dirname, '..', '..');
 let shared;
 let simulator;
