@@ -6,9 +6,17 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+const USAGE = 'usage: node scripts/reliability-report.js ROWS.jsonl JEST.json\n';
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(
+    `${USAGE}\nPrints the reliability table (Markdown) from the scenarios' rows and jest's --json results;\n` +
+      'scripts/reliability.sh runs it after the suite.\n',
+  );
+  process.exit(0);
+}
 const [rowsFile, jestFile] = process.argv.slice(2);
 if (!rowsFile || !jestFile) {
-  process.stderr.write('usage: node scripts/reliability-report.js ROWS.jsonl JEST.json\n');
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 
@@ -23,7 +31,8 @@ const jest = read(jestFile) ? JSON.parse(read(jestFile)) : { testResults: [] };
 const reported = new Set(rows.map((r) => r.scenario.split('.')[0]));
 for (const file of jest.testResults) {
   const name = path.relative(process.cwd(), file.name);
-  if (name.endsWith('fault-proxy.test.ts')) continue;
+  // The harness's own tests (the fault proxy, the API probe) are not scenarios.
+  if (name.endsWith('fault-proxy.test.ts') || name.endsWith('api-probe.test.ts')) continue;
   const hostile = /hostile/.test(name);
   for (const t of file.assertionResults) {
     if (t.status === 'pending' || t.status === 'skipped' || t.status === 'todo') continue;

@@ -54,7 +54,9 @@ while (($#)); do
   esac
 done
 [[ $soak =~ ^[0-9]+$ ]] || die "--soak must be whole seconds, got '$soak'"
-[[ $nice =~ ^[0-9]+$ ]] && ((nice <= 19)) || die "--processor-nice must be 0-19, got '$nice'"
+if [[ ! $nice =~ ^[0-9]+$ ]] || ((nice > 19)); then
+  die "--processor-nice must be 0-19, got '$nice'"
+fi
 export RELIABILITY_PROCESSOR_NICE=$nice
 
 log "compiling TypeScript (tsc --build)..."

@@ -21,7 +21,7 @@ describe('API probe (scripts/bench/http-load.js)', () => {
   let served = 0;
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
+    server = http.createServer((_req, res) => {
       const b = behaviour((served += 1));
       if (b === 'stall') {
         const until = Date.now() + 300;

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './private-infra';
@@ -81,7 +82,9 @@ export interface ProbeResult {
 /**
  * `ratePerSec` GETs a second over `routes` in rotation for `seconds`, evenly paced and open loop (latency
  * from each request's due time, as in the API benchmark), from a child process of its own
- * (scripts/bench/http-load.js) so that the test process's Kafka producer cannot stall the probe's timers.
+ * (scripts/bench/http-load.js) so that the test process's Kafka producer cannot stall the probe's timers,
+ * and at niceness 0 even when the caller runs niced (lowering niceness needs root, as here and in CI;
+ * elsewhere nice(1) warns and the probe keeps the caller's niceness).
  */
 export async function probe(
   port: number,
@@ -89,9 +92,13 @@ export async function probe(
   ratePerSec: number,
   seconds: number,
 ): Promise<ProbeResult> {
-  const args = [HTTP_LOAD, '--origin', `http://127.0.0.1:${port}`, '--rate', String(ratePerSec)];
+  // A caller that lowered its own priority (the soak's traffic thread) would pass it on to the probe.
+  const inherited = os.getPriority();
+  const command = inherited > 0 ? 'nice' : process.execPath;
+  const prefix = inherited > 0 ? ['-n', String(-inherited), process.execPath] : [];
+  const args = [...prefix, HTTP_LOAD, '--origin', `http://127.0.0.1:${port}`, '--rate', String(ratePerSec)];
   args.push('--duration', `${seconds}s`, ...routes.flatMap((r) => ['--path', r]));
-  const { stdout } = await execFileAsync(process.execPath, args, { timeout: (seconds + 30) * 1000 });
+  const { stdout } = await execFileAsync(command, args, { timeout: (seconds + 30) * 1000 });
   const r = JSON.parse(stdout) as {
     rate: number;
     p50: number;
