@@ -780,6 +780,11 @@ async function main() {
   loaders.forEach((l) => l.on('error', () => undefined));
   const report = { runs: [], loads: [] };
   try {
+    const { rows: settings } = await pool.query(
+      `SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) AS s FROM pg_settings
+        WHERE name IN ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'server_version')`,
+    );
+    report.postgres = settings[0].s;
     migrateDatabase(db.url);
     await withAdmin((a) =>
       a.createTopics({
@@ -876,6 +881,7 @@ function print(r, stepS) {
     `load: ${args.rate} requests/s per route, ${args.rounds} rounds of ${args.duration} measured after ${args.warmup} warm-up, per route and server ` +
       '(figures are medians of the rounds); ' +
       describePacing(args.pacing, { rate: Number(args.rate), connections: Number(args.connections) }),
+    `PostgreSQL: ${r.postgres}`,
     `processor niceness: ${args['processor-nice']}` +
       (Number(args['processor-nice']) > 0 ? ' (its PostgreSQL sessions, Kafka and the producer at 0)' : ''),
     `fleet: ${SITES} sites x ${ZONES_PER_SITE} zones x ${DEVICES_PER_ZONE} devices x ${SENSORS.length} sensors (${SERIES} series), ` +
