@@ -734,6 +734,8 @@ async function startBare(dbUrl, { execArgv = [] } = {}) {
 // Orchestration
 
 let args;
+/** The signal that interrupted the run, if one did: the run's own errors after it are expected. */
+let interrupted;
 
 async function main() {
   ({ values: args } = parseArgs({
@@ -779,6 +781,23 @@ async function main() {
   const loaders = os.cpus().map(() => new pg.Client({ connectionString: db.url }));
   loaders.forEach((l) => l.on('error', () => undefined));
   const report = { runs: [], loads: [] };
+  // Once, whether the run ends, fails or is interrupted (Ctrl-C): nothing stays behind on the shared
+  // servers, and no processor keeps running.
+  let cleaning;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const child of [...children].reverse()) await stopChild(child);
+      for (const l of loaders) await l.end().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      await db.drop().catch((err) => log(`could not drop the scratch database: ${err.message}`));
+      await withAdmin((a) => a.deleteTopics({ topics: [topic, `${topic}.dlq`] })).catch(() => undefined);
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'])
+    process.once(signal, () => {
+      interrupted = signal;
+      log(`${signal}: stopping; removing the processes, the scratch database and the topics...`);
+      cleanup().finally(() => process.exit(130));
+    });
   try {
     const { rows: settings } = await pool.query(
       `SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) AS s FROM pg_settings
@@ -857,11 +876,7 @@ async function main() {
       report.runs.push(await measure(ctx, `${fmt(small.raw + large.raw)} rows`));
     }
   } finally {
-    for (const child of [...children].reverse()) await stopChild(child);
-    for (const l of loaders) await l.end().catch(() => undefined);
-    await pool.end();
-    await db.drop().catch((err) => log(`could not drop the scratch database: ${err.message}`));
-    await withAdmin((a) => a.deleteTopics({ topics: [topic, `${topic}.dlq`] })).catch(() => undefined);
+    await cleanup();
   }
   report.totalS = (Date.now() - benchStarted) / 1000;
   print(report, stepS);
@@ -979,7 +994,7 @@ module.exports = {
 
 if (ROLE === 'producer') runProducer().catch(fail);
 else if (ROLE === 'bare') runBareServer().catch(fail);
-else if (require.main === module) main().catch(fail);
+else if (require.main === module) main().catch((err) => (interrupted ? undefined : fail(err)));
 
 function fail(err) {
   console.error(err);
