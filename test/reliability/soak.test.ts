@@ -17,8 +17,6 @@ import { createScenario } from '../support/reliability-scenario';
  * The processors run at niceness RELIABILITY_PROCESSOR_NICE (default 10), the stand-in the API benchmark
  * uses for a cluster's CPU requests: the API's requests win the CPU from ingestion when both want it, and
  * ingestion takes whatever is left (lag must still stay bounded). 0 runs them like everything else.
- * No network fault is injected, so the processors reach Kafka and PostgreSQL directly, not through the
- * fault proxies, which run in this process and would carry (and slow) every byte they exchange.
  */
 
 const FULL = process.env.RELIABILITY_FULL === '1';
@@ -61,7 +59,6 @@ function restorePriority(): void {
       devices: 500,
       processorEnv: PRODUCTION_ENV,
       processorNice: PROCESSOR_NICE,
-      direct: true,
     });
     try {
       await s.load(CALIBRATION_EVENTS, 1e9).done;
@@ -92,7 +89,6 @@ function restorePriority(): void {
         startMs: Date.now() - 6 * 3600_000,
         processorEnv: PRODUCTION_ENV,
         processorNice: PROCESSOR_NICE,
-        direct: true,
       });
       const api = await startApi(path.join(infra.runDir, 'api.log'), {
         DATABASE_URL: s.databaseUrl,

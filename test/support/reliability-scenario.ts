@@ -72,12 +72,6 @@ export interface ScenarioOptions {
   readonly processorEnv?: Record<string, string>;
   /** Niceness of every processor (0-19, default 0): the soak's stand-in for a cluster's CPU requests. */
   readonly processorNice?: number;
-  /**
-   * Processors reach Kafka and PostgreSQL directly instead of through the fault proxies (default false):
-   * for a scenario that injects no network fault (the soak), where the proxies, which run in the test
-   * process, would otherwise carry every byte the processors read and write.
-   */
-  readonly direct?: boolean;
   /** Keep the valid readings sent, to resend some (scenario 7). */
   readonly keep?: boolean;
 }
@@ -166,9 +160,9 @@ export async function createScenario(infra: PrivateInfra, opts: ScenarioOptions)
   const processors = createProcessorFleet(
     dir,
     (name) => ({
-      KAFKA_BROKERS: opts.direct ? infra.kafka.directBrokers : infra.kafka.proxiedBrokers,
+      KAFKA_BROKERS: infra.kafka.proxiedBrokers,
       // Overrides the pool's application_name (pg lets the URL win), so pg_stat_activity tells members apart.
-      DATABASE_URL: `${opts.direct ? db.url : db.proxiedUrl}?application_name=${processorAppName(name)}`,
+      DATABASE_URL: `${db.proxiedUrl}?application_name=${processorAppName(name)}`,
       PROCESSOR_TOPIC: topic,
       PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
       PROCESSOR_GROUP_ID: group,
