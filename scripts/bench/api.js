@@ -11,6 +11,7 @@
 // own process (the last two are this file, forked). scripts/bench/api-cpu.js reuses the pieces exported
 // at the end to compare the API's CPU per request with the bare server's.
 const { fork, spawn } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { randomUUID } = require('node:crypto');
@@ -32,6 +33,7 @@ const {
   stopChild,
 } = require('./common');
 const { PACINGS, loadAt, describePacing } = require('./load');
+const cpuShare = require('./cpu-share');
 
 const API_DIST = path.join(ROOT, 'services/api/dist');
 const HELP = `Usage: npm run bench:api -- [options]
@@ -58,7 +60,11 @@ const HELP = `Usage: npm run bench:api -- [options]
   --processor-nice N run the processor at niceness N (0-19, default 10), so the API's requests win the
                      CPU from it, as CPU requests and limits would give the API its share in a cluster;
                      the processor's PostgreSQL sessions, Kafka and the producer keep their priority;
-                     0 runs it at the same priority as everything else`;
+                     0 runs it at the same priority as everything else
+
+After loading each dataset: VACUUM ANALYZE, CHECKPOINT, and up to 3 min for the kernel to write the
+dirty pages back, so the load's aftermath is not measured as latency. The report gives each run's CPU
+by process (processor, its PostgreSQL sessions, Kafka, servers, load generator) as % of one core.`;
 
 const ROLE = process.env.BENCH_API_ROLE; // set only in this file's forked children
 
@@ -329,6 +335,52 @@ async function vacuum(client) {
   const started = Date.now();
   await client.query('VACUUM (ANALYZE) raw_events, window_aggregates, devices, alerts');
   return (Date.now() - started) / 1000;
+}
+
+/** Dirty and under-writeback page cache, MiB, from /proc/meminfo (0 where there is none). */
+function dirtyMiB() {
+  try {
+    const info = readFileSync('/proc/meminfo', 'utf8');
+    const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    return (kib('Dirty') + kib('Writeback')) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+const SETTLED_DIRTY_MIB = 128;
+const SETTLE_LIMIT_MS = 180_000;
+
+/**
+ * After a bulk load, a CHECKPOINT and the kernel's writeback of gigabytes of dirty pages go on for
+ * minutes, and would be measured as the API's latency (and, at 50M rows, as history's cost). So:
+ * CHECKPOINT (needs pg_checkpoint, which scripts/infra.sh grants; skipped with a note otherwise), then
+ * wait until less than 128 MiB of the page cache is dirty, for 3 minutes at most, saying so.
+ */
+async function settle(client, label) {
+  const started = Date.now();
+  let checkpoint = 'done';
+  log(`${label}: CHECKPOINT and waiting for writeback (${dirtyMiB().toFixed(0)} MiB dirty)...`);
+  await client.query('CHECKPOINT').catch((err) => {
+    checkpoint = `skipped (${err.message})`;
+    log(`${label}: CHECKPOINT ${checkpoint}`);
+  });
+  let lastLog = Date.now();
+  while (dirtyMiB() > SETTLED_DIRTY_MIB && Date.now() - started < SETTLE_LIMIT_MS) {
+    await sleep(1_000);
+    if (Date.now() - lastLog >= 10_000) {
+      log(
+        `${label}: ${dirtyMiB().toFixed(0)} MiB still dirty after ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      );
+      lastLog = Date.now();
+    }
+  }
+  const result = { checkpoint, seconds: (Date.now() - started) / 1000, dirtyMiB: dirtyMiB() };
+  log(
+    `${label}: settled in ${result.seconds.toFixed(0)} s, ${result.dirtyMiB.toFixed(0)} MiB dirty` +
+      (result.dirtyMiB > SETTLED_DIRTY_MIB ? ' (GAVE UP WAITING)' : ''),
+  );
+  return result;
 }
 
 async function databaseSize(client) {
@@ -608,6 +660,14 @@ async function measure(ctx, label) {
   }
   const rowsBefore = await rawRows(pool);
   const appliedBefore = await appliedOffsets(pool, group, topic);
+  const roles = new Map([
+    [ctx.processorPid, 'processor'],
+    [servers.koa.pid, 'koa API'],
+    [servers.bare.pid, 'node:http server'],
+    [process.pid, 'load generator'],
+  ]);
+  if (producer) roles.set(producer.pid, 'producer (the devices)');
+  const cpuBefore = await cpuShare.snapshot(roles, pool);
   const t0 = Date.now();
   const load1 = os.loadavg()[0];
   const routeList = routes(Date.now());
@@ -639,6 +699,8 @@ async function measure(ctx, label) {
     ...Object.fromEntries(names.map((n) => [n, combineRounds(runs[i][n])])),
     load1: median(loads[i]),
   }));
+  const cpu = cpuShare.share(cpuBefore, await cpuShare.snapshot(roles, pool));
+  log(`${label}, CPU while measuring: ${cpuShare.describe(cpu)}`);
   const plans = await explainAll(pool, routeList);
   const ingest = {
     applied: (await appliedOffsets(pool, group, topic)) - appliedBefore,
@@ -656,7 +718,7 @@ async function measure(ctx, label) {
     });
     await stopChild(producer);
   }
-  return { label, rowsBefore, rowsAfter, loadavg: [load1, os.loadavg()[0]], results, plans, ingest };
+  return { label, rowsBefore, rowsAfter, loadavg: [load1, os.loadavg()[0]], results, plans, ingest, cpu };
 }
 
 /**
@@ -686,6 +748,7 @@ async function seedFirstDataset(loaders, { rows, stepS }) {
   });
   await loader.query(OPEN_ALERTS_SQL, [OPEN_ALERTS + ACKNOWLEDGED_ALERTS, ACKNOWLEDGED_ALERTS, nowS]);
   small.vacuumS = await vacuum(loader);
+  small.settled = await settle(loader, 'first dataset');
   Object.assign(small, await databaseSize(loader));
   log(
     `first dataset: ${fmt(small.raw)} rows in ${small.loadS.toFixed(0)} s, VACUUM ANALYZE ${small.vacuumS.toFixed(0)} s`,
@@ -824,7 +887,7 @@ async function main() {
 
     // The processor, the API and the bare server, each in its own process.
     const processorPort = await freePort();
-    await start(
+    const processor = await start(
       spawnNode(
         path.join(ROOT, 'services/processor/dist/main.js'),
         {
@@ -850,6 +913,7 @@ async function main() {
       group,
       topic,
       sentTotal: 0,
+      processorPid: processor.pid,
     };
 
     report.runs.push(await measure(ctx, `${fmt(small.raw)} rows`));
@@ -867,6 +931,7 @@ async function main() {
         label: 'older history',
       });
       large.vacuumS = await vacuum(loader);
+      large.settled = await settle(loader, 'older history');
       Object.assign(large, await databaseSize(loader));
       report.loads.push(large);
       log(
@@ -902,14 +967,15 @@ function print(r, stepS) {
     `fleet: ${SITES} sites x ${ZONES_PER_SITE} zones x ${DEVICES_PER_ZONE} devices x ${SENSORS.length} sensors (${SERIES} series), ` +
       `one reading per sensor every ${stepS} s`,
     '',
-    '| dataset | generated raw rows | history | load (rows/s) | VACUUM ANALYZE | raw_events with indexes | window rows | alerts |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| dataset | generated raw rows | history | load (rows/s) | VACUUM ANALYZE | CHECKPOINT and writeback | raw_events with indexes | window rows | alerts |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   r.loads.forEach((l, i) => {
     const days = ((l.raw / SERIES) * stepS) / 86400;
     lines.push(
       `| ${i === 0 ? 'first' : 'older history added'}${l.cut ? ' (BUDGET RAN OUT)' : ''} | ${fmt(l.raw)} ` +
         `| ${days.toFixed(1)} days | ${l.loadS.toFixed(0)} s (${fmt(l.raw / l.loadS)}) | ${l.vacuumS.toFixed(0)} s ` +
+        `| ${l.settled.seconds.toFixed(0)} s${l.settled.checkpoint === 'done' ? '' : ' (no CHECKPOINT)'}, ${l.settled.dirtyMiB.toFixed(0)} MiB left dirty ` +
         `| ${(l.rawBytes / 2 ** 30).toFixed(2)} GiB | ${fmt(l.windowRows)} | ${fmt(l.alertRows)} |`,
     );
   });
@@ -924,6 +990,8 @@ function print(r, stepS) {
         : `live ingestion: produced ${fmt(ing.sent / ing.producedS)} events/s (target ${fmt(Number(args['ingest-rate']))}), ` +
             `processor applied ${fmt(ing.applied / ing.seconds)} events/s while measuring, ` +
             `backlog when the producer stopped ${fmt(ing.backlog)}; 1-min load average ${run.loadavg.map((l) => l.toFixed(1)).join(' -> ')}`,
+      '',
+      `CPU while measuring: ${cpuShare.describe(run.cpu)}`,
       '',
       '| route | req/s | p50 ms | p90 ms | p99 ms | p99 rounds | max ms | failed | node:http p50 | node:http p99 | node:http p99 rounds | koa/http p99 | koa/http mean | CPU ms/req koa / node:http | load 1 min |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
