@@ -12,7 +12,8 @@ const { PACINGS, loadAt } = require('./load');
 const HELP = `Usage: node scripts/bench/http-load.js --origin URL --path P [--path P ...] [options]
 
 Sends GET requests at a fixed rate, cycling through the paths, and prints one JSON object:
-{ rate, p50, p90, p99, max, mean, failed, cpuMsPerRequest, sendLagP99?, sendLagMax? } (times in ms).
+{ rate, p50, p90, p99, max, mean, failed, cpuMsPerRequest, sendLagP99?, sendLagMax?,
+  byPath?: [{ path, p50, p99, max }] } (times in ms; the last three and byPath with even pacing).
 
   --origin URL       server to load, e.g. http://127.0.0.1:3000 (required)
   --path P           request path with its query; repeat for a rotation (at least one)

@@ -49,6 +49,7 @@ async function loadEven(server, paths, seconds, { rate, connections }) {
   const intervalMs = 1000 / rate;
   const total = Math.round(seconds * rate);
   const latencies = [];
+  const byPath = paths.map(() => []);
   const lags = [];
   let failed = 0;
   let outstanding = 0;
@@ -67,7 +68,10 @@ async function loadEven(server, paths, seconds, { rate, connections }) {
     const settle = (status) => {
       if (settled) return;
       settled = true;
-      if (status !== undefined) latencies.push(performance.now() - due);
+      if (status !== undefined) {
+        latencies.push(performance.now() - due);
+        byPath[i % paths.length].push(performance.now() - due);
+      }
       if (status !== 200) failed += 1;
       done();
     };
@@ -99,6 +103,11 @@ async function loadEven(server, paths, seconds, { rate, connections }) {
   return summary(latencies, seconds, failed, cpuS, {
     sendLagP99: percentile(lags, 99),
     sendLagMax: lags.at(-1) ?? NaN,
+    // Per path of the rotation: which route makes the tail.
+    byPath: byPath.map((l, j) => {
+      l.sort((a, b) => a - b);
+      return { path: paths[j], p50: percentile(l, 50), p99: percentile(l, 99), max: l.at(-1) ?? NaN };
+    }),
   });
 }
 

@@ -21,7 +21,12 @@ describe('API probe (scripts/bench/http-load.js)', () => {
   let served = 0;
 
   beforeAll(async () => {
-    server = http.createServer((_req, res) => {
+    server = http.createServer((req, res) => {
+      if (req.url === '/slow') {
+        // 40 ms without blocking the process: only this path is slow
+        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[]}'), 40);
+        return;
+      }
       const b = behaviour((served += 1));
       if (b === 'stall') {
         const until = Date.now() + 300;
@@ -58,6 +63,14 @@ describe('API probe (scripts/bench/http-load.js)', () => {
     expect(r.errors).toBe(0);
     expect(r.p99).toBeGreaterThan(200);
     expect(r.p50).toBeLessThan(r.p99);
+  }, 30_000);
+
+  it('gives each route of the rotation its own p99, so the slow one is named', async () => {
+    const r = await probe(port, ['/a', '/slow'], 100, 2);
+    expect(r.errors).toBe(0);
+    expect(r.routeP99).toHaveLength(2);
+    expect(r.routeP99[1]).toBeGreaterThanOrEqual(40);
+    expect(r.routeP99[0]).toBeLessThan(r.routeP99[1] ?? 0);
   }, 30_000);
 
   it('counts answers other than 200 as errors', async () => {

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '../support/infra';
 import { startPrivateInfra, type PrivateInfra } from '../support/private-infra';
-import { probe, probedRoutes, startApi } from '../support/reliability-api-probe';
+import { PROBED_ROUTE_NAMES, probe, probedRoutes, startApi } from '../support/reliability-api-probe';
 import { formatTable } from '../support/reliability-report';
 import { createScenario } from '../support/reliability-scenario';
 
@@ -113,6 +113,7 @@ function restorePriority(): void {
         const rssStart = s.processors.rss();
         let maxLag = 0;
         const p99s: number[] = [];
+        const routeP99s: number[][] = probedRoutes().map(() => []);
         const sendLags: number[] = [];
         let probeErrors = 0;
         const end = load.stats.startedAt + SOAK_MS;
@@ -128,6 +129,7 @@ function restorePriority(): void {
           );
           const sample = await probe(api.port, probedRoutes(), 200, 5);
           p99s.push(sample.p99);
+          sample.routeP99.forEach((p, i) => routeP99s[i]?.push(p));
           sendLags.push(sample.sendLagP99);
           probeErrors += sample.errors;
           await sleep(Math.min(20_000, Math.max(0, end - Date.now() - 5_000)));
@@ -149,8 +151,13 @@ function restorePriority(): void {
         const endMiB = rssEnd.reduce((a, b) => a + b, 0) / MiB;
         if (endMiB > startMiB * 1.5 + 64)
           problems.push(`RSS grew from ${startMiB.toFixed(0)} to ${endMiB.toFixed(0)} MiB`);
+        const medianOf = (values: readonly number[]) =>
+          [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
         const sorted = [...p99s].sort((a, b) => a - b);
-        const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
+        const median = medianOf(p99s);
+        const perRoute = PROBED_ROUTE_NAMES.map(
+          (name, i) => `${name} ${medianOf(routeP99s[i] ?? []).toFixed(0)}`,
+        );
         const worst = sorted[sorted.length - 1] ?? NaN;
         const within = p99s.filter((p) => p <= API_P99_TARGET_MS).length;
         const worstLag = Math.max(...sendLags);
@@ -162,7 +169,8 @@ function restorePriority(): void {
               `max lag ${maxLag}`,
               `RSS ${rssStart.map((b) => (b / MiB).toFixed(0)).join('+')} → ${rssEnd.map((b) => (b / MiB).toFixed(0)).join('+')} MiB`,
               `API p99 median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms, ${within} of ${p99s.length} probes within ${API_P99_TARGET_MS} ms ` +
-                `(5 s at 200 req/s each, open loop; probe send lag p99 up to ${worstLag.toFixed(0)} ms; ${probeErrors} errors)`,
+                `(5 s at 200 req/s each, open loop; probe send lag p99 up to ${worstLag.toFixed(0)} ms; ${probeErrors} errors; ` +
+                `median p99 per route, ms: ${perRoute.join(', ')})`,
               `processors at nice ${PROCESSOR_NICE}`,
               'alerts replayed for 20 sampled devices',
             ].join(', '),

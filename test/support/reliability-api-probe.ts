@@ -15,10 +15,14 @@ import { httpGet } from './reliability-fleet';
 const execFileAsync = promisify(execFile);
 const MAIN = path.join(__dirname, '..', '..', 'services', 'api', 'dist', 'main.js');
 
+/** Names of the routes `probedRoutes` returns, in its order. */
+export const PROBED_ROUTE_NAMES = ['latest per device', 'latest per zone', '24 h trend', 'open alerts'];
+
 /**
  * The routes of the API benchmark's target (docs/benchmarks.md): latest readings per device and per zone,
  * the 24-hour trend of a zone in 15-minute buckets (ending now), and the open alerts.
  */
+
 export function probedRoutes(nowMs = Date.now()): string[] {
   const from = new Date(nowMs - 24 * 3600_000).toISOString();
   const to = new Date(nowMs).toISOString();
@@ -77,6 +81,8 @@ export interface ProbeResult {
   readonly requests: number;
   /** How late the probe itself sent its requests (p99, ms): when large, the probe was starved too. */
   readonly sendLagP99: number;
+  /** p99 (ms) of each route, in the order given: which one makes the tail. */
+  readonly routeP99: readonly number[];
 }
 
 /**
@@ -105,6 +111,7 @@ export async function probe(
     p99: number;
     failed: number;
     sendLagP99: number;
+    byPath: { p99: number }[];
   };
   return {
     p50: r.p50,
@@ -112,5 +119,6 @@ export async function probe(
     errors: r.failed,
     requests: Math.round(ratePerSec * seconds),
     sendLagP99: r.sendLagP99,
+    routeP99: r.byPath.map((b) => b.p99),
   };
 }
