@@ -47,4 +47,61 @@ describe('processor when the topic was recreated under a database that kept its 
     );
     expect(Number(rows[0]?.n)).toBe(events.length);
   });
+
+  it("keeps the new log's poison messages at offsets an old dead letter held", async () => {
+    // Regression: the new log reuses offsets 0, 1, 2, ...; a poison message at an offset where the old log
+    // had left a dead letter hit that row's key and was dropped, neither recorded nor published (found by
+    // `npm start` on a fresh broker over a kept database: 3 600 sent, 3 552 stored, 15 dead letters).
+    const { pool, producer, topic, group, kafka } = fx;
+    const admin = kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.disconnect();
+    // What the old log left: dead letters on every partition over the offsets the new poison will take,
+    // half of them never published; and stored offsets past the end of the log, as after a recreation.
+    for (const { partition, high } of ends) {
+      await pool.query(
+        `INSERT INTO dead_letters (consumer_group, topic, partition, "offset", error_code, error_message,
+                                   message_value, published_at)
+         SELECT $1, $2, $3, o, 'OLD_LOG', 'from the previous log', 'old'::bytea,
+                CASE WHEN o % 2 = 0 THEN now() END
+           FROM generate_series($4::bigint, $4::bigint + 19) AS o`,
+        [group, topic, partition, Number(high)],
+      );
+    }
+    await pool.query(
+      'UPDATE consumer_offsets SET next_offset = 100000 WHERE consumer_group = $1 AND topic = $2',
+      [group, topic],
+    );
+    const poison = ends.flatMap(({ partition }) =>
+      [1, 2, 3].map((i) => ({ key: `bad-${partition}-${i}`, value: `{"not json ${i}`, partition })),
+    );
+    await producer.send({ topic, messages: poison });
+
+    const newLetters = async () =>
+      (
+        await pool.query<{ n: string; published: string }>(
+          `SELECT count(*)::text AS n, count(published_at)::text AS published FROM dead_letters
+            WHERE consumer_group = $1 AND topic = $2 AND error_code <> 'OLD_LOG'`,
+          [group, topic],
+        )
+      ).rows[0];
+    await waitFor(
+      'every new poison message recorded and published',
+      async () => {
+        const r = await newLetters();
+        return Number(r?.published) >= poison.length ? true : undefined;
+      },
+      60_000,
+    );
+    expect(await newLetters()).toEqual({ n: String(poison.length), published: String(poison.length) });
+    // The old log's rows are kept beside them, and the unpublished ones were not published as new.
+    const { rows: old } = await pool.query<{ n: string; published: string; left: string }>(
+      `SELECT count(*)::text AS n, count(published_at)::text AS published,
+              (SELECT count(*) FROM dead_letters WHERE error_code = 'OLD_LOG')::text AS left
+         FROM dead_letters_superseded WHERE consumer_group = $1 AND topic = $2`,
+      [group, topic],
+    );
+    expect(old[0]).toEqual({ n: String(20 * ends.length), published: String(10 * ends.length), left: '0' });
+  });
 });

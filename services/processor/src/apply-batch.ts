@@ -8,7 +8,7 @@ import {
 import type { LatenessPolicy } from './domain/watermark';
 import { aggregateIntoWindows } from './domain/windows';
 import { lockProgress, saveProgress } from './adapters/postgres/consumer-offsets';
-import { recordDeadLetters } from './adapters/postgres/dead-letters';
+import { recordDeadLetters, supersedeDeadLetters } from './adapters/postgres/dead-letters';
 import { upsertDevices } from './adapters/postgres/devices';
 import { insertRawEvents } from './adapters/postgres/raw-events';
 import { upsertWindowAggregates } from './adapters/postgres/window-aggregates';
@@ -44,6 +44,8 @@ export interface BatchOutcome {
    * recreated or truncated), or null. Worth an error log: the partition's history changed under us.
    */
   readonly abandonedOffset: string | null;
+  /** Dead letters of the abandoned log moved to dead_letters_superseded (0 unless abandonedOffset is set). */
+  readonly supersededDeadLetters: number;
 }
 
 export interface ApplyDeps {
@@ -71,6 +73,11 @@ export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<Ba
     // them instead of skipping them as done; the event-id key still stores a replayed reading once.
     const abandonedOffset = from > Number(input.highWatermark) ? String(from) : null;
     if (abandonedOffset !== null) from = -1;
+    // The new log reuses the old one's offsets: its dead letters must not collide with the old ones.
+    const supersededDeadLetters =
+      abandonedOffset === null
+        ? 0
+        : await supersedeDeadLetters(client, input.group, input.topic, input.partition);
     const fresh = (offset: string): boolean => Number(offset) >= from;
     if (Number(input.lastOffset) < from) {
       return {
@@ -78,6 +85,7 @@ export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<Ba
         alreadyApplied: true,
         skippedRecords: input.valid.length + input.rejected.length,
         abandonedOffset: null,
+        supersededDeadLetters: 0,
       };
     }
     const valid = input.valid.filter((v) => fresh(v.offset));
@@ -117,12 +125,13 @@ export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<Ba
       alerts,
       watermarkMs: classified.clock.watermarkMs,
       abandonedOffset,
+      supersededDeadLetters,
     };
   });
 }
 
 function emptyOutcome(
   watermarkMs: number | null,
-): Omit<BatchOutcome, 'alreadyApplied' | 'skippedRecords' | 'abandonedOffset'> {
+): Omit<BatchOutcome, 'alreadyApplied' | 'skippedRecords' | 'abandonedOffset' | 'supersededDeadLetters'> {
   return { stored: 0, duplicates: 0, late: 0, tooLate: 0, revisions: 0, alerts: NO_ALERTS, watermarkMs };
 }

@@ -152,10 +152,11 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
           topic: batch.topic,
           partition: batch.partition,
           storedNextOffset: outcome.abandonedOffset,
+          supersededDeadLetters: outcome.supersededDeadLetters,
           highWatermark: batch.highWatermark,
           firstOffset: first.offset,
         },
-        'the partition ends before the offset this group had applied: the topic was recreated or truncated; applying its records from here',
+        "the partition ends before the offset this group had applied: the topic was recreated or truncated; applying its records from here (the old log's dead letters moved to dead_letters_superseded)",
       );
     }
 

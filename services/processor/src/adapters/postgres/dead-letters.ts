@@ -43,6 +43,27 @@ export async function recordDeadLetters(
   );
 }
 
+/**
+ * Moves a partition's dead letters to dead_letters_superseded, when its log was recreated or truncated:
+ * their offsets belong to the old log, and the new log's poison messages will reuse them. Returns how many
+ * rows moved.
+ */
+export async function supersedeDeadLetters(
+  client: PoolClient,
+  group: string,
+  topic: string,
+  partition: number,
+): Promise<number> {
+  const { rowCount } = await client.query(
+    `WITH moved AS (
+       DELETE FROM dead_letters WHERE consumer_group = $1 AND topic = $2 AND partition = $3 RETURNING *
+     )
+     INSERT INTO dead_letters_superseded SELECT * FROM moved`,
+    [group, topic, partition],
+  );
+  return rowCount ?? 0;
+}
+
 /** Dead letters of a partition not yet acknowledged by the dead-letter topic, up to an offset. */
 export async function unpublishedDeadLetters(
   pool: Pool,
