@@ -104,11 +104,19 @@ async function stopChild(child, graceMs = 10_000) {
   clearTimeout(timer);
 }
 
-/** CPU time (user + system) a process has used so far, in seconds, from /proc. */
-function cpuSeconds(pid) {
+/** A process's name and CPU time (user + system) so far in clock ticks (USER_HZ = 100), from /proc. */
+function procStat(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    ticks: Number(fields[11]) + Number(fields[12]),
+  };
+}
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc. */
+function cpuSeconds(pid) {
+  return procStat(pid).ticks / 100;
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
@@ -140,6 +148,7 @@ module.exports = {
   withAdmin,
   rssMiB,
   cpuSeconds,
+  procStat,
   freePort,
   durationMs,
   migrateDatabase,

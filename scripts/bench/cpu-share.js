@@ -5,6 +5,7 @@
 // Linux only; on another system (or without /proc) `snapshot` returns null and the report leaves it out.
 
 const { readFileSync, readdirSync } = require('node:fs');
+const { procStat } = require('./common');
 
 const TICKS_PER_SECOND = 100; // USER_HZ
 
@@ -14,10 +15,7 @@ function processTicks() {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(entry), { comm, ticks: Number(fields[11]) + Number(fields[12]) });
+      out.set(Number(entry), procStat(entry));
     } catch {
       // the process ended between readdir and read
     }

@@ -69,8 +69,9 @@ async function loadEven(server, paths, seconds, { rate, connections }) {
       if (settled) return;
       settled = true;
       if (status !== undefined) {
-        latencies.push(performance.now() - due);
-        byPath[i % paths.length].push(performance.now() - due);
+        const latency = performance.now() - due;
+        latencies.push(latency);
+        byPath[i % paths.length].push(latency);
       }
       if (status !== 200) failed += 1;
       done();

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '../support/infra';
 import { startPrivateInfra, type PrivateInfra } from '../support/private-infra';
-import { PROBED_ROUTE_NAMES, probe, probedRoutes, startApi } from '../support/reliability-api-probe';
+import { probe, probedRoutes, startApi } from '../support/reliability-api-probe';
 import { formatTable } from '../support/reliability-report';
 import { createScenario } from '../support/reliability-scenario';
 
@@ -127,7 +127,12 @@ function restorePriority(): void {
             maxLag,
             ends.reduce((sum, p) => sum + Number(p.high) - (at.get(p.partition) ?? 0), 0),
           );
-          const sample = await probe(api.port, probedRoutes(), 200, 5);
+          const sample = await probe(
+            api.port,
+            probedRoutes().map((r) => r.path),
+            200,
+            5,
+          );
           p99s.push(sample.p99);
           sample.routeP99.forEach((p, i) => routeP99s[i]?.push(p));
           sendLags.push(sample.sendLagP99);
@@ -155,8 +160,8 @@ function restorePriority(): void {
           [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
         const sorted = [...p99s].sort((a, b) => a - b);
         const median = medianOf(p99s);
-        const perRoute = PROBED_ROUTE_NAMES.map(
-          (name, i) => `${name} ${medianOf(routeP99s[i] ?? []).toFixed(0)}`,
+        const perRoute = probedRoutes().map(
+          ({ name }, i) => `${name} ${medianOf(routeP99s[i] ?? []).toFixed(0)}`,
         );
         const worst = sorted[sorted.length - 1] ?? NaN;
         const within = p99s.filter((p) => p <= API_P99_TARGET_MS).length;

@@ -15,22 +15,26 @@ import { httpGet } from './reliability-fleet';
 const execFileAsync = promisify(execFile);
 const MAIN = path.join(__dirname, '..', '..', 'services', 'api', 'dist', 'main.js');
 
-/** Names of the routes `probedRoutes` returns, in its order. */
-export const PROBED_ROUTE_NAMES = ['latest per device', 'latest per zone', '24 h trend', 'open alerts'];
+export interface ProbedRoute {
+  readonly name: string;
+  readonly path: string;
+}
 
 /**
  * The routes of the API benchmark's target (docs/benchmarks.md): latest readings per device and per zone,
  * the 24-hour trend of a zone in 15-minute buckets (ending now), and the open alerts.
  */
-
-export function probedRoutes(nowMs = Date.now()): string[] {
+export function probedRoutes(nowMs = Date.now()): ProbedRoute[] {
   const from = new Date(nowMs - 24 * 3600_000).toISOString();
   const to = new Date(nowMs).toISOString();
   return [
-    '/api/v1/devices/latest?site_id=site-1',
-    '/api/v1/zones/latest?site_id=site-1',
-    `/api/v1/aggregates?site_id=site-1&zone_id=site-1-zone-1&sensor_type=co2&bucket=15m&from=${from}&to=${to}`,
-    '/api/v1/alerts?status=open,acknowledged&limit=50',
+    { name: 'latest per device', path: '/api/v1/devices/latest?site_id=site-1' },
+    { name: 'latest per zone', path: '/api/v1/zones/latest?site_id=site-1' },
+    {
+      name: '24 h trend',
+      path: `/api/v1/aggregates?site_id=site-1&zone_id=site-1-zone-1&sensor_type=co2&bucket=15m&from=${from}&to=${to}`,
+    },
+    { name: 'open alerts', path: '/api/v1/alerts?status=open,acknowledged&limit=50' },
   ];
 }
 
