@@ -1,15 +1,17 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startPrivateKafka, type PrivateKafka } from './reliability-kafka';
-import { pgCtl, startPrivatePostgres, type PrivatePostgres } from './reliability-postgres';
+import { PG_HOME_FILE, pgCtl, startPrivatePostgres, type PrivatePostgres } from './reliability-postgres';
 import { REPO_ROOT, alive, cmdline, readIfExists } from './reliability-process';
 
 /**
  * The reliability suite's own Kafka broker and PostgreSQL, so its faults (SIGSTOP, kill -9, restart,
  * partitions) never touch the shared servers other engineers' tests and benchmarks use. Both run from
  * what scripts/infra.sh installed (the Kafka jars in .local/kafka/<version>/libs, Debian's PostgreSQL
- * binaries), on free loopback ports, with their state in .local/reliability/run-<pid>-<time>/, removed by
- * stop(). A run whose owner died is cleaned up by the next start.
+ * binaries), on free loopback ports, with their state in .local/reliability/run-<pid>-<time>/ (as root,
+ * PostgreSQL's under the system's temporary directory, named in that folder's pg.dir: the server runs as
+ * postgres, which may not enter the checkout), removed by stop(). A run whose owner died is cleaned up by the
+ * next start.
  *
  * The broker has two listeners: DIRECT for the test's producers and admin, PROXIED advertised through a
  * {@link FaultProxy}, so a partition cuts only the processors' path. PostgreSQL is reachable directly and
@@ -38,9 +40,11 @@ export async function cleanStaleRuns(): Promise<void> {
     const dir = path.join(RELIABILITY_DIR, name);
     const kafkaPid = Number(readIfExists(path.join(dir, 'kafka.pid')));
     if (kafkaPid && alive(kafkaPid) && cmdline(kafkaPid).includes(dir)) process.kill(kafkaPid, 'SIGKILL');
-    if (existsSync(path.join(dir, 'pg', 'postmaster.pid'))) {
-      await pgCtl(path.join(dir, 'pg'), ['stop', '-m', 'immediate']).catch(() => undefined);
+    const pgHome = readIfExists(path.join(dir, PG_HOME_FILE)).trim() || dir;
+    if (existsSync(path.join(pgHome, 'pg', 'postmaster.pid'))) {
+      await pgCtl(path.join(pgHome, 'pg'), ['stop', '-m', 'immediate']).catch(() => undefined);
     }
+    if (pgHome !== dir) rmSync(pgHome, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -67,7 +71,9 @@ export async function startPrivateInfra(): Promise<PrivateInfra> {
     postgres,
     async stop() {
       await Promise.allSettled([kafka.stop(), postgres.stop()]);
-      if (!process.env.RELIABILITY_KEEP) rmSync(runDir, { recursive: true, force: true });
+      if (process.env.RELIABILITY_KEEP) return;
+      rmSync(runDir, { recursive: true, force: true });
+      if (postgres.home !== runDir) rmSync(postgres.home, { recursive: true, force: true });
     },
   };
 }

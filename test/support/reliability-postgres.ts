@@ -1,4 +1,13 @@
-import { chownSync, mkdirSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  existsSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
@@ -13,6 +22,8 @@ export interface PrivatePostgres {
   /** Superuser URL of database `postgres`, direct. */
   readonly adminUrl: string;
   readonly port: number;
+  /** Directory holding the data, socket and log (`runDir` itself unless we run as root). */
+  readonly home: string;
   readonly proxy: FaultProxy;
   /** A fresh database; `url` is direct, `proxiedUrl` goes through the fault proxy. */
   createDatabase(name: string): Promise<{ url: string; proxiedUrl: string }>;
@@ -50,25 +61,40 @@ async function asPostgres(bin: string, args: string[]): Promise<string> {
 export const pgCtl = (dataDir: string, args: string[]) =>
   asPostgres('pg_ctl', ['-D', dataDir, '-w', '-t', '60', ...args]);
 
-/** initdb and start a cluster in `runDir`/pg. */
+/** Where a run's cluster lives: `runDir`/pg.dir names it, so a later run can stop and remove it. */
+export const PG_HOME_FILE = 'pg.dir';
+
+/**
+ * Makes the cluster's home (data, socket and log) where the postgres user can reach it. When we run as root
+ * the server runs as postgres, and the checkout may sit in a directory postgres cannot enter (root's home,
+ * mode 0700), so the home goes under the system's temporary directory, owned by postgres, and `runDir`
+ * records its path. Otherwise it is `runDir` itself.
+ */
+async function makePostgresHome(
+  runDir: string,
+): Promise<{ home: string; owner?: { uid: number; gid: number } }> {
+  if (process.getuid?.() !== 0) return { home: runDir };
+  const uid = Number((await execFileP('id', ['-u', 'postgres'])).stdout.trim());
+  const gid = Number((await execFileP('id', ['-g', 'postgres'])).stdout.trim());
+  const home = mkdtempSync(path.join(tmpdir(), 'telemetry-pulse-pg-'));
+  chmodSync(home, 0o700);
+  chownSync(home, uid, gid);
+  writeFileSync(path.join(runDir, PG_HOME_FILE), home);
+  return { home, owner: { uid, gid } };
+}
+
+/** initdb and start a cluster in `runDir`/pg, or (as root) in the home `runDir`/pg.dir names. */
 export async function startPrivatePostgres(runDir: string): Promise<PrivatePostgres> {
-  const dataDir = path.join(runDir, 'pg');
-  const socketDir = path.join(runDir, 'pg-socket');
+  const { home, owner } = await makePostgresHome(runDir);
+  const dataDir = path.join(home, 'pg');
+  const socketDir = path.join(home, 'pg-socket');
+  const logFile = path.join(home, 'postgres.log');
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(socketDir, { recursive: true });
-  if (process.getuid?.() === 0) {
-    const { stdout } = await execFileP('id', ['-u', 'postgres']);
-    const { stdout: gid } = await execFileP('id', ['-g', 'postgres']);
-    for (const d of [dataDir, socketDir]) chownSync(d, Number(stdout.trim()), Number(gid.trim()));
-  }
+  writeFileSync(logFile, '');
+  if (owner) for (const p of [dataDir, socketDir, logFile]) chownSync(p, owner.uid, owner.gid);
   const port = await freePort();
   await asPostgres('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  const logFile = path.join(runDir, 'postgres.log');
-  writeFileSync(logFile, '');
-  if (process.getuid?.() === 0) {
-    const { stdout } = await execFileP('id', ['-u', 'postgres']);
-    chownSync(logFile, Number(stdout.trim()), 0);
-  }
   const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300`;
   const start = () => pgCtl(dataDir, ['-l', logFile, '-o', options, 'start']);
   await start();
@@ -99,6 +125,7 @@ export async function startPrivatePostgres(runDir: string): Promise<PrivatePostg
   return {
     adminUrl,
     port,
+    home,
     proxy,
     async createDatabase(name) {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
