@@ -9,7 +9,7 @@
 # host's compiled files, owned by uid 1000 so live update can replace them, and `node --watch` to restart
 # on each change.
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # ---- package manifests only: the dependency layers below stay cached until one of these changes ----------
 FROM ${NODE_IMAGE} AS manifests

@@ -46,6 +46,9 @@ Commands:
   up                  start both (idempotent; installs Java, Maven and PostgreSQL
                       with apt-get when missing and running as root) and wait
                       until they answer
+  fetch               install what the tests' private servers run from (Java and
+                      the Kafka \$KAFKA_VERSION jars, PostgreSQL's binaries) without
+                      starting anything, also when KAFKA_BROKERS/DATABASE_URL are set
   down                stop the local broker, and PostgreSQL if \`up\` started it
   status              one line per service; exit 0 only when both answer
   logs [-f] [kafka|postgres]
@@ -730,6 +733,16 @@ cmd_up() {
   log "up: Kafka and PostgreSQL ready ($((SECONDS - start)) s); eval \"\$(scripts/infra.sh env)\" exports their addresses"
 }
 
+# What the tests' private servers run from, without starting anything: the Kafka jars (and Java) and
+# Debian's PostgreSQL binaries, also when KAFKA_BROKERS / DATABASE_URL point elsewhere.
+cmd_fetch() {
+  ensure_java
+  kafka_fetch_jars "$KAFKA_VERSION" ||
+    die "kafka: could not fetch the Kafka $KAFKA_VERSION jars the tests' private broker runs" \
+      "check network access to Maven Central (see the Maven output above)"
+  pg_ensure_installed
+}
+
 cmd_down() {
   kafka_down
   pg_down
@@ -785,12 +798,13 @@ main() {
   shift || true
   case $cmd in
     up) run_locked up && cmd_up ;;
+    fetch) run_locked fetch && cmd_fetch ;;
     down) run_locked down && cmd_down ;;
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
     env) cmd_env ;;
     help | -h | --help) usage ;;
-    *) die "unknown command '$cmd'" "use one of: up, down, status, logs, env, help (scripts/infra.sh help explains them)" ;;
+    *) die "unknown command '$cmd'" "use one of: up, fetch, down, status, logs, env, help (scripts/infra.sh help explains them)" ;;
   esac
 }
 

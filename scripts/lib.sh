@@ -80,3 +80,49 @@ java_apt_package() {
     echo default-jre-headless
   fi
 }
+
+# --- Node.js -------------------------------------------------------------------
+
+# use_project_node: puts the Node.js major version that .nvmrc names first on PATH. This machine's own
+# Node is used when it is that major; otherwise Node comes from the npm registry's node-linux-<arch>
+# package (the one download site a locked-down machine is sure to reach), unpacked once into .local/node
+# and reused. Says in one line which Node runs, when it is not the machine's.
+use_project_node() {
+  local want current arch dir=$LOCAL_DIR/node
+  want=$(tr -d '[:space:]v' <"$REPO_ROOT/.nvmrc")
+  want=${want%%.*}
+  current=$(node -p 'process.versions.node' 2>/dev/null || echo none)
+  [[ ${current%%.*} == "$want" ]] && return 0
+  if [[ $("$dir/bin/node" -p 'process.versions.node' 2>/dev/null) != "$want".* ]]; then
+    case $(uname -m) in
+      x86_64) arch=x64 ;;
+      aarch64 | arm64) arch=arm64 ;;
+      *) die "node: Node $want is needed (this machine has $current) and no npm package serves $(uname -m)" \
+        "install Node $want yourself and put it first on PATH" ;;
+    esac
+    have npm || die "node: Node $want is needed (this machine has $current) and npm is missing to fetch it" \
+      "install Node $want yourself and put it first on PATH"
+    log "node: fetching Node $want from the npm registry (node-linux-$arch@$want) into .local/node..."
+    local tmp
+    tmp=$(mktemp -d)
+    # npm pack only downloads: nothing of the package runs. --silent prints just the tarball's name.
+    local tgz
+    tgz=$(cd "$tmp" && npm pack --silent "node-linux-$arch@$want" 2>"$tmp/npm.log") ||
+      die "node: could not fetch node-linux-$arch@$want from the npm registry: $(tail -n 3 "$tmp/npm.log")" \
+        "install Node $want yourself and put it first on PATH"
+    rm -rf "$dir" && mkdir -p "$dir"
+    tar -xzf "$tmp/$tgz" -C "$dir" --strip-components=1 package/bin package/LICENSE
+    rm -rf "$tmp"
+  fi
+  export PATH="$dir/bin:$PATH"
+  log "node: using Node $(node --version) from .local/node (this machine's Node is $current; the project needs $want)"
+}
+
+# install_node_modules: npm ci when node_modules is missing or older than the lock file (npm ci rewrites
+# node_modules/.package-lock.json, so a lock file newer than it means the installed tree is out of date).
+install_node_modules() {
+  if [[ ! -d $REPO_ROOT/node_modules || $REPO_ROOT/package-lock.json -nt $REPO_ROOT/node_modules/.package-lock.json ]]; then
+    log "installing node dependencies (npm ci)..."
+    (cd "$REPO_ROOT" && npm ci --no-audit --no-fund)
+  fi
+}

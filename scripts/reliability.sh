@@ -59,6 +59,8 @@ if [[ ! $nice =~ ^[0-9]+$ ]] || ((nice > 19)); then
 fi
 export RELIABILITY_PROCESSOR_NICE=$nice
 
+use_project_node
+install_node_modules
 log "compiling TypeScript (tsc --build)..."
 npx --no-install tsc --build
 
@@ -66,6 +68,8 @@ npx --no-install tsc --build
 # them), and starts the shared servers the hostile-input tests use. Nothing here faults those.
 bash scripts/infra.sh up
 eval "$(bash scripts/infra.sh env)"
+# The reliability tests run a private broker and PostgreSQL from these, whatever KAFKA_BROKERS says.
+bash scripts/infra.sh fetch
 
 mkdir -p test-results
 report=test-results/reliability.jsonl

@@ -33,10 +33,8 @@ USAGE
   exit 0
 fi
 
-if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  log "installing node dependencies (npm ci)..."
-  npm ci --no-audit --no-fund
-fi
+use_project_node
+install_node_modules
 log "compiling TypeScript (tsc --build)..."
 npx --no-install tsc --build
 

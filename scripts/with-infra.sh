@@ -16,10 +16,8 @@ fi
 for arg in "${@:2}"; do
   [[ $arg == --help || $arg == -h ]] && exec "$@"
 done
-if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  log "installing node dependencies (npm ci)..."
-  npm ci --no-audit --no-fund
-fi
+use_project_node
+install_node_modules
 npx --no-install tsc --build
 bash scripts/infra.sh up
 eval "$(bash scripts/infra.sh env)"

@@ -206,13 +206,16 @@ describe('Dockerfile', () => {
     expect(run.status).not.toBe(0);
   });
 
-  it('builds every image from one pinned slim Node 20 base, as the engines field asks', () => {
+  it('builds every image from one pinned slim Node base of the major that engines, .nvmrc and .node-version name', () => {
     const engines = (
       JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }
     ).engines.node;
     const base = dockerfile.globalArgs['NODE_IMAGE'] ?? '';
     expect(base).toMatch(/^node:(\d+)\.\d+\.\d+-(bookworm|trixie)-slim$/);
-    expect(engines).toBe(`>=${/^node:(\d+)/.exec(base)?.[1]}`);
+    const major = /^node:(\d+)/.exec(base)?.[1];
+    expect(engines).toBe(`>=${major}`);
+    for (const file of ['.nvmrc', '.node-version'])
+      expect([file, readFileSync(path.join(ROOT, file), 'utf8').trim()]).toEqual([file, major]);
     const names = new Set(dockerfile.stages.map((s) => s.name));
     for (const s of dockerfile.stages)
       expect([s.name, names.has(s.base) || s.base === '${NODE_IMAGE}']).toEqual([s.name, true]);
