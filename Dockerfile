@@ -23,9 +23,16 @@ COPY services/api/package.json services/api/
 COPY services/operator/package.json services/operator/
 
 # ---- compile every workspace with the full dependency tree (TypeScript is a dev dependency) --------------
+# Behind a TLS-inspecting proxy (a corporate network re-signing the npm registry's certificate), give the
+# install steps that proxy's CA as a build secret: mounted for the step only, never in a layer or an image:
+#   docker build --secret id=npm_ca,src=/etc/ssl/certs/ca-certificates.crt --target processor .
+#   podman build --secret id=npm_ca,src=/etc/ssl/certs/ca-certificates.crt --target processor .
+# Without the secret the steps run unchanged.
 FROM manifests AS build
 # --ignore-scripts: no package's install script runs in the build; none of the dependencies needs one.
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    --mount=type=secret,id=npm_ca,required=false \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi && \
     npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.base.json tsconfig.json ./
 # Sources only, never a host's dist/: what ships is compiled here, from the commit being built.
@@ -44,18 +51,26 @@ RUN npx --no-install tsc --build
 # ---- production dependencies of one workspace each (and of shared, which they all depend on) -------------
 FROM manifests AS simulator-deps
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    --mount=type=secret,id=npm_ca,required=false \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi && \
     npm ci --omit=dev --workspace=services/simulator --no-audit --no-fund --ignore-scripts
 
 FROM manifests AS processor-deps
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    --mount=type=secret,id=npm_ca,required=false \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi && \
     npm ci --omit=dev --workspace=services/processor --no-audit --no-fund --ignore-scripts
 
 FROM manifests AS api-deps
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    --mount=type=secret,id=npm_ca,required=false \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi && \
     npm ci --omit=dev --workspace=services/api --no-audit --no-fund --ignore-scripts
 
 FROM manifests AS operator-deps
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    --mount=type=secret,id=npm_ca,required=false \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi && \
     npm ci --omit=dev --workspace=services/operator --no-audit --no-fund --ignore-scripts
 
 # ---- what every runtime image shares --------------------------------------------------------------------

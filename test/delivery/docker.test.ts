@@ -21,6 +21,7 @@ type Target = (typeof TARGETS)[number];
 interface Instruction {
   readonly cmd: string; // upper case: FROM, COPY, RUN…
   readonly flags: Record<string, string>; // --from=build → { from: 'build' }
+  readonly mounts: string[]; // every --mount=… value, in order (flags keeps only the last)
   readonly args: string; // the rest, flags removed
   readonly line: number;
 }
@@ -50,11 +51,13 @@ export function parseDockerfile(text: string): Dockerfile {
     const cmd = (m[1] ?? '').toUpperCase();
     let rest = (m[2] ?? '').trim();
     const flags: Record<string, string> = {};
+    const mounts: string[] = [];
     for (let f = /^--([a-z-]+)(?:=(\S+))?\s+/.exec(rest); f; f = /^--([a-z-]+)(?:=(\S+))?\s+/.exec(rest)) {
       flags[f[1] ?? ''] = f[2] ?? 'true';
+      if (f[1] === 'mount') mounts.push(f[2] ?? '');
       rest = rest.slice(f[0].length);
     }
-    const ins = { cmd, flags, args: rest, line: start + 1 };
+    const ins = { cmd, flags, mounts, args: rest, line: start + 1 };
     if (cmd === 'FROM') {
       const from = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest);
       if (!from) throw new Error(`Dockerfile:${start + 1}: FROM without an image`);
@@ -271,6 +274,27 @@ describe('Dockerfile', () => {
       .flatMap((s) => s.instructions)
       .filter((i) => /\bnpm (i|install|ci)\b/.test(i.args));
     for (const i of everyInstall) expect(i.args).toMatch(/\bnpm ci\b.*--ignore-scripts/);
+  });
+
+  it('gives every npm install step an optional CA bundle as a build secret, never as a file of an image', () => {
+    const installs = dockerfile.stages
+      .flatMap((s) => s.instructions)
+      .filter((i) => /\bnpm ci\b/.test(i.args));
+    expect(installs.length).toBe(5);
+    for (const i of installs) {
+      expect([i.line, i.mounts]).toEqual([
+        i.line,
+        expect.arrayContaining(['type=secret,id=npm_ca,required=false']),
+      ]);
+      // Only from the secret's mount, and only when it was given: a build without it runs unchanged.
+      expect(i.args).toMatch(
+        /^if \[ -s \/run\/secrets\/npm_ca \]; then export NODE_EXTRA_CA_CERTS=\/run\/secrets\/npm_ca; fi && +npm ci /,
+      );
+    }
+    const everything = dockerfile.stages.flatMap((s) => s.instructions);
+    expect(everything.filter((i) => /npm_ca|NODE_EXTRA_CA_CERTS/.test(i.args) && i.cmd !== 'RUN')).toEqual(
+      [],
+    );
   });
 
   it('compiles every target in the build stage with the project build (tsc --build of tsconfig.json)', () => {
