@@ -70,6 +70,12 @@ export const apiOptionSpecs = {
     defaultText: 'false',
     schema: opt.bool(false),
   },
+  trustProxyHops: {
+    env: 'API_TRUST_PROXY_HOPS',
+    help: 'With API_TRUST_PROXY: proxies in front of the API that each append to X-Forwarded-For. The client is that many entries from the right; entries a client writes itself are ignored.',
+    defaultText: '1',
+    schema: opt.int(1, 1, 16),
+  },
   sseMaxClients: {
     env: 'API_SSE_MAX_CLIENTS',
     help: 'Most concurrent /api/v1/stream connections per instance; more get 503.',

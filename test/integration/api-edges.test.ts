@@ -1,0 +1,138 @@
+import { request as httpRequest } from 'node:http';
+import { contract, type Api } from '@telemetry-pulse/api';
+import { startTestApi } from '../support/api';
+import { createScratchDatabase, type ScratchDatabase } from '../support/infra';
+
+/** A cursor as the API encodes them (base64url JSON), holding whatever key we like. */
+const cursorOf = (key: unknown): string => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+
+/**
+ * The API's edges (issue 14, item 7) on the real server and database: a client behind a trusted proxy
+ * cannot pick its own rate-limit bucket with X-Forwarded-For, a tampered cursor is a 400 problem (never a
+ * 500), and a live-stream client that stops reading is cut off, its slot freed, with one log line.
+ */
+describe('API edges (real PostgreSQL)', () => {
+  let db: ScratchDatabase;
+
+  beforeAll(async () => {
+    db = await createScratchDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  /** A GET with exactly these headers (fetch would refuse none of them, but adds its own). */
+  function get(
+    base: string,
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; type: string | undefined; text: string }> {
+    const { port } = new URL(base);
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port: Number(port), path, headers, agent: false },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  describe('behind a trusted proxy (API_TRUST_PROXY=true)', () => {
+    let api: Api | undefined;
+    let url = '';
+
+    beforeAll(async () => {
+      ({ api, url } = await startTestApi({
+        DATABASE_URL: db.url,
+        API_TRUST_PROXY: 'true',
+        API_RATE_LIMIT: '0.5',
+        API_RATE_BURST: '3',
+      }));
+    });
+    afterAll(async () => {
+      await api?.stop();
+    });
+
+    it('charges a client that writes its own X-Forwarded-For to its real address, not a new bucket', async () => {
+      // The proxy appends the address it saw (198.51.100.7) to whatever the client sent; a client that
+      // sends a fresh address each time must still share one bucket.
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        const r = await get(url, '/api/v1/sites', { 'x-forwarded-for': `203.0.113.${i}, 198.51.100.7` });
+        statuses.push(r.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+      // Another client behind the same proxy has a bucket of its own.
+      expect((await get(url, '/api/v1/sites', { 'x-forwarded-for': '198.51.100.8' })).status).toBe(200);
+    });
+  });
+
+  describe('with a tampered cursor', () => {
+    let api: Api | undefined;
+    let url = '';
+
+    beforeAll(async () => {
+      ({ api, url } = await startTestApi({ DATABASE_URL: db.url }));
+    });
+    afterAll(async () => {
+      await api?.stop();
+    });
+
+    // Keys of the right shape (array of the route's arity) with values no page could have produced.
+    const HOSTILE_KEYS: unknown[] = [
+      1e300,
+      -1e300,
+      1.5,
+      2 ** 63,
+      -(2 ** 63),
+      2 ** 53 + 2,
+      -1,
+      '\u0000',
+      'a\u0000b',
+      '\ud800',
+      '\u001b[31m',
+      'x'.repeat(700),
+    ];
+    const LISTS = [
+      '/api/v1/sites',
+      '/api/v1/zones',
+      '/api/v1/devices',
+      '/api/v1/zones/latest',
+      '/api/v1/devices/latest',
+      '/api/v1/alerts',
+      '/api/v1/aggregates?sensor_type=co2&bucket=1h',
+    ];
+
+    it('answers every list with 200 or a 400 problem naming cursor, never a 500', async () => {
+      const failures: string[] = [];
+      for (const list of LISTS) {
+        for (const value of HOSTILE_KEYS) {
+          for (const arity of [1, 2, 3]) {
+            const cursor = cursorOf(Array.from({ length: arity }, () => value));
+            const path = `${list}${list.includes('?') ? '&' : '?'}cursor=${cursor}`;
+            const r = await get(url, path);
+            const label = `${list} [${JSON.stringify(value).slice(0, 20)} x${arity}]`;
+            if (r.status === 200) continue;
+            if (r.status !== 400 || r.type !== 'application/problem+json') {
+              failures.push(`${label} -> ${r.status} ${r.text.slice(0, 160)}`);
+              continue;
+            }
+            const problem = contract.problemSchema.parse(JSON.parse(r.text));
+            if (!problem.errors?.some((e) => e.name === 'cursor'))
+              failures.push(`${label} -> 400 not naming cursor`);
+          }
+        }
+      }
+      expect(failures).toEqual([]);
+    });
+  });
+});
