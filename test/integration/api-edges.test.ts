@@ -1,7 +1,10 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import pg from 'pg';
+import { createLogger } from '@telemetry-pulse/shared';
 import { contract, type Api } from '@telemetry-pulse/api';
 import { startTestApi } from '../support/api';
-import { createScratchDatabase, type ScratchDatabase } from '../support/infra';
+import { createScratchDatabase, waitFor, type ScratchDatabase } from '../support/infra';
 
 /** A cursor as the API encodes them (base64url JSON), holding whatever key we like. */
 const cursorOf = (key: unknown): string => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
@@ -134,5 +137,106 @@ describe('API edges (real PostgreSQL)', () => {
       }
       expect(failures).toEqual([]);
     });
+  });
+
+  describe('with a live-stream client that stops reading', () => {
+    const ZONES = 600; // x 4 sensors: each poll sends ~2,400 changed windows, about half a megabyte
+    let pool: pg.Pool;
+    let api: Api | undefined;
+    let url = '';
+    const logLines: { msg?: string; bufferedBytes?: number }[] = [];
+
+    beforeAll(async () => {
+      const logger = createLogger({
+        service: 'test',
+        level: 'warn',
+        destination: {
+          write: (line: string) => void logLines.push(JSON.parse(line) as (typeof logLines)[0]),
+        },
+      });
+      ({ api, url } = await startTestApi(
+        {
+          DATABASE_URL: db.url,
+          API_SSE_MAX_CLIENTS: '1',
+          API_SSE_MAX_BUFFER: '65536',
+          API_SSE_POLL: '100ms',
+        },
+        { logger },
+      ));
+      pool = new pg.Pool({ connectionString: db.url, max: 2 });
+      // What the processor would have stored: one device per zone, the latest 5 m window of each sensor.
+      await pool.query(
+        `INSERT INTO devices (device_id, site_id, zone_id, first_seen_at, last_seen_at)
+         SELECT 'dev-' || i, 'site-slow', 'zone-' || i, now(), now() FROM generate_series(1, $1) i`,
+        [ZONES],
+      );
+      await pool.query(
+        `INSERT INTO window_aggregates (window_seconds, site_id, zone_id, sensor_type, window_start, sample_count,
+                                        value_sum, value_sum_sq, value_min, value_max)
+         SELECT 300, 'site-slow', 'zone-' || i, s, date_bin('5 minutes', now(), timestamptz 'epoch'), 1, 1, 1, 1, 1
+           FROM generate_series(1, $1) i CROSS JOIN unnest(ARRAY['co2','temperature','humidity','occupancy']) s`,
+        [ZONES],
+      );
+    });
+    afterAll(async () => {
+      await api?.stop();
+      await pool?.end();
+    });
+
+    it('cuts the connection, frees its slot and logs once, while the client still reads nothing', async () => {
+      const { port } = new URL(url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.pause(); // never reads: the kernel buffers fill, then the server's
+      let closed = false;
+      socket.on('close', () => (closed = true));
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write('GET /api/v1/stream HTTP/1.1\r\nHost: localhost\r\n\r\n');
+
+      // Busy windows: every poll finds all of them changed and sends them to the stream.
+      let touching = true;
+      const touch = (async () => {
+        while (touching) {
+          await pool.query(
+            `UPDATE window_aggregates SET updated_at = clock_timestamp(), sample_count = sample_count + 1`,
+          );
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      try {
+        const streams = async (): Promise<number> => {
+          const text = await (await fetch(`${url}/metrics`)).text();
+          return Number(/^telemetry_api_sse_clients (\d+)/m.exec(text)?.[1] ?? NaN);
+        };
+        await waitFor(
+          'the slow client counted',
+          async () => ((await streams()) === 1 ? true : undefined),
+          10_000,
+        );
+        // The slot comes back while the client has still read nothing: a new stream is admitted.
+        await waitFor(
+          'the slow client dropped',
+          async () => ((await streams()) === 0 ? true : undefined),
+          60_000,
+        );
+        const next = await fetch(`${url}/api/v1/stream`);
+        expect(next.status).toBe(200);
+        await next.body?.cancel();
+      } finally {
+        touching = false;
+        await touch;
+      }
+      const slow = logLines.filter((l) => l.msg === 'live client too slow; disconnected');
+      expect(slow).toHaveLength(1);
+      expect(slow[0]?.bufferedBytes).toBeGreaterThan(65_536);
+
+      // The server closed the connection instead of finishing the response: reading what is left, the
+      // client finds no end of the chunked body, and the socket closes.
+      let tail = '';
+      socket.on('data', (d: Buffer) => (tail = (tail + d.toString('latin1')).slice(-16)));
+      socket.resume();
+      await waitFor('the socket closed', async () => (closed ? true : undefined), 20_000);
+      expect(tail.endsWith('0\r\n\r\n')).toBe(false);
+    }, 90_000);
   });
 });

@@ -85,6 +85,7 @@ export function createApi(deps: ApiDeps): Api {
   const sse = createSseStreams({
     hub: feed.hub,
     maxClients: config.sseMaxClients,
+    maxBufferedBytes: config.sseMaxBufferBytes,
     heartbeatMs: config.sseHeartbeatMs,
     logger,
     onClients: (n) => metrics.sseClients.set(n),

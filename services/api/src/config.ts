@@ -82,6 +82,12 @@ export const apiOptionSpecs = {
     defaultText: '100',
     schema: opt.int(100, 1, 100_000),
   },
+  sseMaxBufferBytes: {
+    env: 'API_SSE_MAX_BUFFER',
+    help: 'Bytes a live stream may hold for a client that does not read (beyond what the kernel buffers); past it the connection is closed.',
+    defaultText: '1048576',
+    schema: opt.int(1_048_576, 1024, 268_435_456),
+  },
   sseHeartbeatMs: {
     env: 'API_SSE_HEARTBEAT',
     help: 'Interval of the heartbeat comment on live streams.',
