@@ -106,6 +106,12 @@ export const apiOptionSpecs = {
     defaultText: '5m',
     schema: opt.duration('5m', 1000),
   },
+  stallAfterMs: {
+    env: 'API_PIPELINE_STALL_AFTER',
+    help: "A partition is stalled when records wait on it (lag) and the processor's group has applied nothing there for this long; the pipeline status and the dashboard then turn red.",
+    defaultText: '2m',
+    schema: opt.duration('2m', 1000),
+  },
   topic: {
     env: 'PROCESSOR_TOPIC',
     help: "The processor's topic, for consumer lag.",

@@ -10,6 +10,7 @@ export { decodeCursor, encodeCursor, paginate } from './domain/cursor';
 export { deviceStatus } from './domain/device-status';
 export { consumerLag } from '@telemetry-pulse/shared/core';
 export { zoneChanges } from './domain/zone-changes';
+export { assessPipeline, createNeverAppliedWaits } from './domain/pipeline-health';
 export { sseComment, sseEvent } from './domain/sse';
 export { alignDownMs, BUCKETS } from './domain/buckets';
 export * as contract from './contract';
