@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import pg from 'pg';
 import { createLogger } from '@telemetry-pulse/shared';
-import { contract, type Api } from '@telemetry-pulse/api';
+import { contract, hashApiKey, type Api } from '@telemetry-pulse/api';
 import { startTestApi } from '../support/api';
 import { createScratchDatabase, waitFor, type ScratchDatabase } from '../support/infra';
 
@@ -238,5 +238,54 @@ describe('API edges (real PostgreSQL)', () => {
       await waitFor('the socket closed', async () => (closed ? true : undefined), 20_000);
       expect(tail.endsWith('0\r\n\r\n')).toBe(false);
     }, 90_000);
+  });
+
+  describe('with API_READ_AUTH=true, for a browser', () => {
+    const KEY = 'edge-read-key-0123456789';
+    let api: Api | undefined;
+    let url = '';
+
+    beforeAll(async () => {
+      ({ api, url } = await startTestApi({
+        DATABASE_URL: db.url,
+        API_READ_AUTH: 'true',
+        API_KEYS: `wall:${hashApiKey(KEY)}`,
+      }));
+    });
+    afterAll(async () => {
+      await api?.stop();
+    });
+
+    it('opens the live stream with a short-lived token instead of the key header', async () => {
+      expect((await get(url, '/api/v1/stream')).status).toBe(401);
+      expect((await fetch(`${url}/api/v1/stream/token`, { method: 'POST' })).status).toBe(401);
+
+      const minted = await fetch(`${url}/api/v1/stream/token`, {
+        method: 'POST',
+        headers: { 'x-api-key': KEY },
+      });
+      expect(minted.status).toBe(200);
+      const { token, expires_at } = contract.streamTokenSchema.parse(await minted.json());
+      const ttl = Date.parse(expires_at) - Date.now();
+      expect(ttl).toBeGreaterThan(30_000);
+      expect(ttl).toBeLessThanOrEqual(61_000);
+
+      const stream = await fetch(`${url}/api/v1/stream?token=${encodeURIComponent(token)}`);
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      await stream.body?.cancel();
+
+      // Tampered or foreign tokens are refused; a token opens the stream only, never a read.
+      const [exp, sig] = token.split('.') as [string, string];
+      for (const bad of [`${Number(exp) + 600}.${sig}.wall`, 'nope']) {
+        const r = await get(url, `/api/v1/stream?token=${encodeURIComponent(bad)}`);
+        expect({ bad, status: r.status, type: r.type }).toEqual({
+          bad,
+          status: 403,
+          type: 'application/problem+json',
+        });
+      }
+      expect((await get(url, `/api/v1/sites?token=${encodeURIComponent(token)}`)).status).toBe(401);
+    });
   });
 });

@@ -6,6 +6,7 @@ export * from './live-feed';
 export { buildOpenApi } from './adapters/http/openapi';
 export { hashApiKey, findApiKey, parseApiKeys } from './domain/api-keys';
 export { createRateLimiter } from './domain/rate-limit';
+export { mintStreamToken, verifyStreamToken, STREAM_TOKEN_TTL_MS } from './domain/stream-token';
 export { decodeCursor, encodeCursor, paginate } from './domain/cursor';
 export { deviceStatus } from './domain/device-status';
 export { consumerLag } from '@telemetry-pulse/shared/core';
