@@ -285,13 +285,24 @@ describe('API (real processor, PostgreSQL and Kafka)', () => {
     expect(status).toMatchObject({
       events_ingested: fleet.events.length + fleet.late.length,
       dead_letters: 1,
+      dead_letters_last_hour: 1,
       late_events: 1,
       too_late_events: 1,
       total_lag: 0,
       lag_error: null,
+      stalled_partitions: [], // nothing waits, so nothing can be stalled
+      stall_after_seconds: 120,
       checked_at: new Date(fixedNow).toISOString(),
     });
+    expect(['flowing', 'idle']).toContain(status.state);
+    // When the group last applied a batch, from its progress rows, by the database's clock.
+    const applied = await sql<{ at: Date }>(
+      'SELECT max(updated_at) AS at FROM consumer_offsets WHERE consumer_group = $1 AND topic = $2',
+      [group, topic],
+    );
+    expect(status.last_applied_at).toBe(applied[0]?.at.toISOString());
     expect(status.consumer_lag.map((p) => p.partition)).toEqual([0, 1, 2]);
+    for (const p of status.consumer_lag) expect(p.idle_seconds).toBeGreaterThanOrEqual(0);
     expect(status.events_last_minute).toBeLessThanOrEqual(status.events_ingested);
   });
   it('walks every alert exactly once, newest first, and filters them like SQL', async () => {

@@ -1,11 +1,11 @@
-import { parseOptions } from '@telemetry-pulse/shared';
+import { parseOptions, type Logger } from '@telemetry-pulse/shared';
 import { apiOptionSpecs, composeApi, toApiConfig, type Api } from '@telemetry-pulse/api';
 import { BROKERS, quietLogger } from './infra';
 
 /** Starts the real API (real pg, real kafkajs admin) in-process on a free port, configured like the CLI. */
 export async function startTestApi(
   env: Record<string, string>,
-  opts: { now?: () => number } = {},
+  opts: { now?: () => number; logger?: Logger } = {},
 ): Promise<{ api: Api; url: string }> {
   const parsed = parseOptions(apiOptionSpecs, [], {
     KAFKA_BROKERS: BROKERS.join(','),
@@ -15,7 +15,7 @@ export async function startTestApi(
     ...env,
   });
   if (parsed.help) throw new Error('unexpected --help');
-  const api = composeApi(toApiConfig(parsed.config), quietLogger, opts);
+  const api = composeApi(toApiConfig(parsed.config), opts.logger ?? quietLogger, opts);
   const { port } = await api.start();
   return { api, url: `http://127.0.0.1:${port}` };
 }

@@ -85,6 +85,7 @@ export function createApi(deps: ApiDeps): Api {
   const sse = createSseStreams({
     hub: feed.hub,
     maxClients: config.sseMaxClients,
+    maxBufferedBytes: config.sseMaxBufferBytes,
     heartbeatMs: config.sseHeartbeatMs,
     logger,
     onClients: (n) => metrics.sseClients.set(n),
@@ -129,7 +130,9 @@ export function createApi(deps: ApiDeps): Api {
   });
   const router = buildRouter(routes, { access, bodyLimit: config.bodyLimit });
 
-  const app = new Koa({ proxy: config.trustProxy });
+  // Each trusted proxy appends the address it received from, so the client is the entry that many hops
+  // from the right; koa's default (no count) takes the left-most one, which the client itself can write.
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   // Koa reports errors it could not answer (mostly clients that left mid-response) here, not as requests.
   app.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET')

@@ -70,11 +70,23 @@ export const apiOptionSpecs = {
     defaultText: 'false',
     schema: opt.bool(false),
   },
+  trustProxyHops: {
+    env: 'API_TRUST_PROXY_HOPS',
+    help: 'With API_TRUST_PROXY: proxies in front of the API that each append to X-Forwarded-For. The client is that many entries from the right; entries a client writes itself are ignored.',
+    defaultText: '1',
+    schema: opt.int(1, 1, 16),
+  },
   sseMaxClients: {
     env: 'API_SSE_MAX_CLIENTS',
     help: 'Most concurrent /api/v1/stream connections per instance; more get 503.',
     defaultText: '100',
     schema: opt.int(100, 1, 100_000),
+  },
+  sseMaxBufferBytes: {
+    env: 'API_SSE_MAX_BUFFER',
+    help: 'Bytes a live stream may hold for a client that does not read (beyond what the kernel buffers); past it the connection is closed.',
+    defaultText: '1048576',
+    schema: opt.int(1_048_576, 1024, 268_435_456),
   },
   sseHeartbeatMs: {
     env: 'API_SSE_HEARTBEAT',
@@ -93,6 +105,12 @@ export const apiOptionSpecs = {
     help: 'A device is silent when its newest reading is this much older than the newest of its site (event time).',
     defaultText: '5m',
     schema: opt.duration('5m', 1000),
+  },
+  stallAfterMs: {
+    env: 'API_PIPELINE_STALL_AFTER',
+    help: "A partition is stalled when records wait on it (lag) and the processor's group has applied nothing there for this long; the pipeline status and the dashboard then turn red.",
+    defaultText: '2m',
+    schema: opt.duration('2m', 1000),
   },
   topic: {
     env: 'PROCESSOR_TOPIC',

@@ -4,4 +4,5 @@ export * from './readings';
 export * from './aggregates';
 export * from './alerts';
 export * from './pipeline';
+export * from './live';
 export * from './compat';

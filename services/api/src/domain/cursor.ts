@@ -1,3 +1,5 @@
+import { MAX_ID_LENGTH, PRINTABLE_RE } from '@telemetry-pulse/shared/core';
+
 /**
  * Opaque keyset cursors: the sort key of the last row of a page, as base64url JSON. Never an OFFSET, so a
  * walk over a growing table neither repeats nor skips rows that were already there.
@@ -7,6 +9,16 @@ export type CursorKey = readonly (string | number)[];
 /** Encodes a page's last sort key; clients pass it back unchanged as `cursor`. */
 export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/**
+ * Whether `v` could be a key element this API wrote: keys are ids (printable, as long as an event may
+ * carry) and whole numbers (epoch milliseconds or microseconds, ids). Anything else would reach
+ * PostgreSQL as a value it refuses (a NUL, `1e+300` for a bigint, a timestamp out of range): a 500.
+ */
+function isKeyElement(v: unknown, type: 'string' | 'number'): boolean {
+  if (type === 'number') return typeof v === 'number' && Number.isSafeInteger(v);
+  return typeof v === 'string' && v.length <= MAX_ID_LENGTH && PRINTABLE_RE.test(v);
 }
 
 /**
@@ -24,10 +36,7 @@ export function decodeCursor<const T extends readonly ('string' | 'number')[]>(
     return undefined;
   }
   if (!Array.isArray(value) || value.length !== types.length) return undefined;
-  const ok = types.every((t, i) => {
-    const v: unknown = value[i];
-    return t === 'number' ? typeof v === 'number' && Number.isFinite(v) : typeof v === 'string';
-  });
+  const ok = types.every((t, i) => isKeyElement(value[i], t));
   return ok ? (value as { [K in keyof T]: T[K] extends 'number' ? number : string }) : undefined;
 }
 

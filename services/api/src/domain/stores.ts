@@ -107,10 +107,19 @@ export interface AlertStore {
   resolve(alertId: number, by: string): Promise<AlertAction>;
 }
 
+export interface PartitionProgress {
+  readonly partition: number;
+  /** Next offset to apply. */
+  readonly nextOffset: number;
+  /** When the last batch was applied (ISO-8601), and how long ago by the database's clock. */
+  readonly appliedAt: string;
+  readonly idleMs: number;
+}
+
 export interface PipelineStore {
   counts(): Promise<PipelineCounts>;
-  /** Next offset to apply per partition, as stored by the processor's group with its effects. */
-  appliedOffsets(group: string, topic: string): Promise<Map<number, number>>;
+  /** Per partition the group has applied: progress as stored by the processor with its effects. */
+  progress(group: string, topic: string): Promise<PartitionProgress[]>;
 }
 
 /** Newest offsets of a topic's partitions, from the broker. */

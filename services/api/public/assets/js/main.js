@@ -1,15 +1,17 @@
 import { createAcknowledger } from './acknowledge.js';
-import { activeAlerts, latestZones, listSites } from './api.js';
+import { activeAlerts, latestZones, listSites, pipelineStatus, streamToken, useKeyForReads } from './api.js';
 import { createAlertList } from './alert-list.js';
 import { createApiKeyStore } from './api-key.js';
 import { connectLiveStream } from './live-stream.js';
+import { createPipelinePanel } from './pipeline-panel.js';
 import { createTrendPanel } from './trend-panel.js';
 import { createZoneGrid } from './zone-grid.js';
 
 /**
  * The dashboard's composition root: finds the page's elements, loads one site's snapshot (zones, alerts,
  * trend), keeps it current from the live stream, and keeps the chosen site, zone, sensor and bucket in the
- * URL so a reload or a shared link shows the same view.
+ * URL so a reload or a shared link shows the same view. The pipeline panel and the badge say whether data
+ * is flowing, not only whether this page is connected.
  */
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -123,7 +125,14 @@ let sitesTimer;
 function refreshSitesSoon() {
   sitesTimer ??= setTimeout(() => {
     sitesTimer = undefined;
+    // With API_READ_AUTH=true reads ask for a key; once one is entered, the stream opens with a token at once.
+    useKeyForReads(keys, () => {
+      stream.reconnect();
+      void refreshPipeline();
+    });
     void loadSites();
+    void refreshPipeline();
+    setInterval(() => void refreshPipeline(), PIPELINE_POLL_MS);
   }, 2_000);
 }
 
@@ -133,16 +142,93 @@ siteSelect.addEventListener('change', () => {
   void loadSnapshot(true);
 });
 
-const LIVE_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
-connectLiveStream({
-  url: '/api/v1/stream',
+const PIPELINE_POLL_MS = 5_000;
+const pipeline = createPipelinePanel({
+  panel: $('pipeline'),
+  summary: $('pipeline-summary'),
+  rate: $('pipeline-rate'),
+  lag: $('pipeline-lag'),
+  dead: $('pipeline-dead'),
+  stalled: $('pipeline-stalled'),
+  last: $('pipeline-last'),
+});
+
+/**
+ * The badge: the stream's state while it is not connected; once it is, whether data flows. "Live" only
+ * when the processor stored something recently, so a stopped pipeline never hides behind a green dot.
+ */
+const BADGE = {
+  connecting: 'Connecting…',
+  reconnecting: 'Reconnecting…',
+  connected: 'Connected',
+  live: 'Live',
+  stalled: 'Stalled',
+  idle: 'No new data',
+};
+/** @type {'connecting' | 'live' | 'reconnecting'} */
+let streamState = 'connecting';
+/** @type {string | undefined} the pipeline status's verdict, undefined until one arrives */
+let flow;
+function showBadge() {
+  /** @type {keyof typeof BADGE} */
+  let state = streamState;
+  if (streamState === 'live') {
+    state =
+      flow === 'flowing'
+        ? 'live'
+        : flow === 'stalled'
+          ? 'stalled'
+          : flow === undefined
+            ? 'connected'
+            : 'idle';
+  }
+  live.dataset.state = state;
+  /** @type {HTMLElement} */ (live.querySelector('.live-text')).textContent = BADGE[state];
+}
+
+/** @type {Promise<void> | undefined} */
+let statusInFlight;
+function refreshPipeline() {
+  statusInFlight ??= pipelineStatus()
+    .then(
+      (status) => {
+        pipeline.show(status);
+        flow = status.state;
+      },
+      (err) => {
+        pipeline.failed(String(err));
+        flow = undefined;
+      },
+    )
+    .finally(() => {
+      statusInFlight = undefined;
+      showBadge();
+    });
+  return statusInFlight;
+}
+
+/** The stream URL, with a fresh token when a key is known (EventSource cannot send the key header). */
+async function streamUrl() {
+  const key = keys.current();
+  if (!key) return '/api/v1/stream';
+  try {
+    const { token } = await streamToken(key);
+    return `/api/v1/stream?token=${encodeURIComponent(token)}`;
+  } catch {
+    return '/api/v1/stream'; // refused key or no token route: reads will ask again if a key is needed
+  }
+}
+
+const stream = connectLiveStream({
+  url: streamUrl,
   onState(state) {
-    live.dataset.state = state;
-    /** @type {HTMLElement} */ (live.querySelector('.live-text')).textContent = LIVE_TEXT[state];
+    streamState = state;
+    showBadge();
   },
   onOpen() {
     // Catch up on whatever happened before this (re)connection; the very first load may still be running.
     void (sitesLoaded && view.siteId ? loadSnapshot(false) : loadSites());
+    void refreshPipeline();
   },
   onZones(items) {
     if (sitesLoaded && items.some((i) => !knownSites.has(i.site_id))) refreshSitesSoon(); // a new site
@@ -156,4 +242,11 @@ connectLiveStream({
     if (alert.site_id === view.siteId) alerts.upsert(alert);
   },
 });
+// With API_READ_AUTH=true reads ask for a key; once one is entered, the stream opens with a token at once.
+useKeyForReads(keys, () => {
+  stream.reconnect();
+  void refreshPipeline();
+});
 void loadSites();
+void refreshPipeline();
+setInterval(() => void refreshPipeline(), PIPELINE_POLL_MS);

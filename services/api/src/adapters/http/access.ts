@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { findApiKey, type ApiKey } from '../../domain/api-keys';
 import type { RateLimiter } from '../../domain/rate-limit';
+import { verifyStreamToken } from '../../domain/stream-token';
 import { ProblemError } from './problem';
 import type { Auth, Principal } from './route';
 
@@ -9,9 +10,10 @@ export const API_KEY_HEADER = 'x-api-key';
 export interface AccessControl {
   /**
    * Identifies the caller, charges the rate limit (per key, else per IP) and enforces the route's auth:
-   * 401 without a key where one is needed, 403 with a wrong one, 429 when the bucket is empty.
+   * 401 without a key where one is needed, 403 with a wrong one, 429 when the bucket is empty. A stream
+   * token (routes that take one, see Route.streamToken) stands in for a missing key header.
    */
-  admit(ctx: Context, auth: Auth, limited: boolean): Principal;
+  admit(ctx: Context, auth: Auth, limited: boolean, streamToken?: string): Principal;
 }
 
 /** Access control from the configured keys, the read-auth switch and an optional rate limiter. */
@@ -23,9 +25,14 @@ export function createAccessControl(opts: {
   onLimited: () => void;
 }): AccessControl {
   return {
-    admit(ctx, auth, limited) {
+    admit(ctx, auth, limited, streamToken) {
       const presented = ctx.get(API_KEY_HEADER);
-      const key = presented === '' ? undefined : findApiKey(opts.keys, presented);
+      const tokenOnly = presented === '' && streamToken !== undefined;
+      const key = tokenOnly
+        ? verifyStreamToken(opts.keys, streamToken, opts.now())
+        : presented === ''
+          ? undefined
+          : findApiKey(opts.keys, presented);
       if (limited && opts.limiter) {
         // A wrong key is charged to the IP, so guessing keys cannot mint fresh buckets.
         const verdict = opts.limiter.take(key ? `key:${key.name}` : `ip:${ctx.ip}`, opts.now());
@@ -38,7 +45,13 @@ export function createAccessControl(opts: {
         }
       }
       const required = auth === 'write' || (auth === 'read' && opts.readAuth);
-      if (required && presented === '') {
+      if (required && tokenOnly && !key) {
+        throw new ProblemError(
+          'forbidden',
+          'The stream token is not valid or has expired; ask for a new one.',
+        );
+      }
+      if (required && presented === '' && !tokenOnly) {
         throw new ProblemError('unauthorized', `Send an API key in the ${API_KEY_HEADER} header.`, {
           headers: { 'www-authenticate': `ApiKey header="${API_KEY_HEADER}"` },
         });

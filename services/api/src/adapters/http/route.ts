@@ -27,6 +27,11 @@ interface RouteBase {
   readonly auth: Auth;
   /** Problem statuses this route returns besides 400/401/403/429/500 (documented in OpenAPI). */
   readonly problems?: readonly number[];
+  /**
+   * Also admits a stream token in the `token` query parameter in place of the key header: EventSource, the
+   * browser's client for the live stream, cannot send headers.
+   */
+  readonly streamToken?: boolean;
   /** Exempt from rate limiting: probes and scrapes must not be starved by a busy client. */
   readonly unlimited?: boolean;
   readonly query?: QuerySchema;

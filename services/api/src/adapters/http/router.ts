@@ -30,7 +30,8 @@ export function buildRouter(
   for (const route of routes) {
     const handle = async (ctx: Context & { params?: Record<string, string> }): Promise<void> => {
       (ctx.state as RouteState).route = route.path;
-      const principal = deps.access.admit(ctx, route.auth, route.unlimited !== true);
+      const token = route.streamToken && typeof ctx.query.token === 'string' ? ctx.query.token : undefined;
+      const principal = deps.access.admit(ctx, route.auth, route.unlimited !== true, token);
       if (route.kind === 'raw') {
         if (route.query) parseInput(route.query, presentParams(ctx.query), 'query');
         if (route.params) parseInput(route.params, ctx.params ?? {}, 'path');

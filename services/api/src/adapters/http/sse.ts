@@ -8,6 +8,8 @@ import { ProblemError } from './problem';
 export interface SseOptions {
   readonly hub: LiveHub;
   readonly maxClients: number;
+  /** Bytes held for a client that does not read (beyond the kernel's buffers) before it is cut off. */
+  readonly maxBufferedBytes: number;
   readonly heartbeatMs: number;
   readonly logger: Logger;
   readonly onClients: (n: number) => void;
@@ -21,9 +23,6 @@ export interface SseStreams {
   closeAll(): void;
   count(): number;
 }
-
-// A client this far behind is not reading; dropping it bounds the memory one slow reader can hold.
-const MAX_BUFFERED_BYTES = 1_048_576;
 
 /** Server-Sent Events connections: a capped set, each with a heartbeat, cleaned up on disconnect. */
 export function createSseStreams(opts: SseOptions): SseStreams {
@@ -46,15 +45,21 @@ export function createSseStreams(opts: SseOptions): SseStreams {
     opts.onClients(streams.size);
 
     const send = (frame: string): void => {
-      if (stream.writableLength > MAX_BUFFERED_BYTES) {
-        log.warn({ ip: ctx.ip }, 'live client too slow; disconnected');
-        stream.end();
+      if (stream.destroyed) return;
+      if (stream.writableLength > opts.maxBufferedBytes) {
+        // The client is not reading. Ending the stream would only queue the end behind its backlog (the
+        // slot and the memory stay held), so drop the connection itself and free the slot now.
+        log.warn({ ip: ctx.ip, bufferedBytes: stream.writableLength }, 'live client too slow; disconnected');
+        cleanup();
+        ctx.req.socket.destroy();
+        stream.destroy();
         return;
       }
       stream.write(frame);
     };
     const unsubscribe = opts.hub.subscribe((e) => send(sseEvent(e.event, e.data)));
     const heartbeat = setInterval(() => send(sseComment('heartbeat')), opts.heartbeatMs);
+    // Declared after the two above, which it stops; `send` runs only later, from events and ticks.
     const cleanup = (): void => {
       if (!streams.delete(stream)) return;
       clearInterval(heartbeat);

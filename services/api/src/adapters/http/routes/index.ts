@@ -37,6 +37,7 @@ export function apiRoutes(deps: {
       offsets: deps.topicOffsets,
       topic: config.topic,
       group: config.groupId,
+      stallAfterMs: config.stallAfterMs,
       logger: deps.logger,
       now,
     }),

@@ -1,8 +1,12 @@
 import type { ReadinessReport } from '@telemetry-pulse/shared';
 import { z } from 'zod';
+import { streamTokenSchema } from '../../../contract/live';
+import type { ApiKey } from '../../../domain/api-keys';
+import { mintStreamToken } from '../../../domain/stream-token';
 import type { createDocs } from '../docs';
+import { ProblemError } from '../problem';
 import type { SseStreams } from '../sse';
-import { rawRoute, type Route } from '../route';
+import { jsonRoute, rawRoute, type Route } from '../route';
 
 /**
  * Routes that write their own responses: the live stream, the OpenAPI document and its interactive page,
@@ -14,6 +18,8 @@ export function metaRoutes(deps: {
   sse: SseStreams;
   readiness: () => Promise<ReadinessReport>;
   metrics: () => Promise<{ contentType: string; body: string }>;
+  config: { readonly apiKeys: readonly ApiKey[] };
+  now: () => number;
 }): Route[] {
   return [
     rawRoute({
@@ -22,12 +28,38 @@ export function metaRoutes(deps: {
       operationId: 'liveStream',
       summary: 'Live updates as Server-Sent Events',
       description:
-        '`event: zones` carries an array of /api/v1/zones/latest items that changed; `event: alert` one alert after it was opened, escalated, acknowledged or resolved; `: heartbeat` comments keep the connection alive (every 15 s by default). Events while a client is away are not replayed: reload the lists over REST after reconnecting. Connections are capped per instance (503 when full).',
+        '`event: zones` carries an array of /api/v1/zones/latest items that changed; `event: alert` one alert after it was opened, escalated, acknowledged or resolved; `: heartbeat` comments keep the connection alive (every 15 s by default). Events while a client is away are not replayed: reload the lists over REST after reconnecting. Connections are capped per instance (503 when full). With API_READ_AUTH=true, a browser (EventSource cannot send headers) passes a token from POST /api/v1/stream/token instead of the key.',
       tag: 'live',
       auth: 'read',
+      streamToken: true,
+      query: z.strictObject({
+        token: z
+          .string()
+          .max(256)
+          .optional()
+          .describe('A token from POST /api/v1/stream/token, in place of the x-api-key header.'),
+      }),
       problems: [503],
       produces: { contentType: 'text/event-stream', description: 'An endless event stream.' },
       handler: (ctx) => deps.sse.open(ctx),
+    }),
+    jsonRoute({
+      method: 'POST',
+      path: '/api/v1/stream/token',
+      operationId: 'liveStreamToken',
+      summary: 'A short-lived token that opens the live stream without a key header',
+      description:
+        'For browsers under API_READ_AUTH=true: EventSource cannot send x-api-key, so the page trades its key for a token (valid about a minute, for the stream only) and opens /api/v1/stream?token=…. Tokens are signed with the key: any replica with the same API_KEYS accepts them, and removing the key revokes them.',
+      tag: 'live',
+      auth: 'write', // always needs a key: the token stands for one
+      response: streamTokenSchema,
+      responseDescription: 'The token and when it expires.',
+      handler({ principal }) {
+        const key = deps.config.apiKeys.find((k) => k.name === principal.keyName);
+        if (!key) throw new ProblemError('unauthorized', 'Send an API key in the x-api-key header.');
+        const { token, expiresAtMs } = mintStreamToken(key, deps.now());
+        return Promise.resolve({ token, expires_at: new Date(expiresAtMs).toISOString() });
+      },
     }),
     rawRoute({
       method: 'GET',
