@@ -26,7 +26,7 @@ simulator/raw (target >= 0.8).
   BENCH_COUNT         messages per run (default 200000)
   BENCH_ROUNDS        rounds of raw + simulator (default 3)
   BENCH_BATCH_SIZE    messages per producer batch (default: the simulator's)
-  BENCH_COMPRESSION   none or gzip (default none)`;
+  BENCH_COMPRESSION   none, gzip, snappy, lz4 or zstd (default none)`;
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
   console.log(HELP);
