@@ -57,6 +57,11 @@ bash scripts/infra.sh up
 eval "$(bash scripts/infra.sh env)"
 # The reliability tests run a private broker and PostgreSQL from these, whatever KAFKA_BROKERS says.
 bash scripts/infra.sh fetch
+# The compression tests produce and consume with librdkafka (kcat), a Kafka client other than kafkajs.
+if ! have kcat; then
+  apt_install kcat || die "could not install kcat: $APT_WHY" \
+    "test/integration/compression.test.ts needs Debian's kcat package (or kcat from your package manager)"
+fi
 wait "$tools_pid" || die "could not build the delivery tools (see above)" \
   "they come from the Go module proxy and PyPI; check that both are reachable"
 log "running jest with KAFKA_BROKERS=$KAFKA_BROKERS DATABASE_URL=${DATABASE_URL%%://*}://..."

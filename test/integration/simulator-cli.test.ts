@@ -35,7 +35,7 @@ describe('simulator CLI', () => {
 
   it('exits 2 naming every bad option, before touching the broker', () => {
     const run = cli(['--rate', 'fast', '--sites', '0'], {
-      SIM_COMPRESSION: 'zstd',
+      SIM_COMPRESSION: 'brotli', // not a Kafka codec
       KAFKA_BROKERS: '127.0.0.1:1',
     });
     expect(run.status).toBe(2);

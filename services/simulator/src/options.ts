@@ -1,4 +1,5 @@
 import {
+  COMPRESSIONS,
   DEFAULT_DLQ_TOPIC,
   DEFAULT_TOPIC,
   kafkaOptionSpecs,
@@ -180,9 +181,9 @@ export const simulatorOptionSpecs = {
   compression: {
     flag: 'compression',
     env: 'SIM_COMPRESSION',
-    help: 'Batch compression: none or gzip.',
+    help: 'Batch compression: none, gzip, snappy, lz4 or zstd (every client of the project reads all five).',
     defaultText: 'none',
-    schema: opt.oneOf(['none', 'gzip'] as const, 'none'),
+    schema: opt.oneOf(COMPRESSIONS, 'none'),
   },
   tagKind: {
     flag: 'tag-kind',

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../log';
+import { registerCompressionCodecs } from './codecs';
 import type { KafkaConnection } from './options';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -9,8 +10,12 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** The kafkajs client, logging through the service's pino logger. The only place kafkajs is configured. */
+/**
+ * The kafkajs client, logging through the service's pino logger. The only place kafkajs is configured: it
+ * also registers the snappy, lz4 and zstd codecs, so no client of the project fails a fetch on them.
+ */
 export function createKafkaClient(conn: KafkaConnection, logger: Logger): Kafka {
+  registerCompressionCodecs();
   const log = logger.child({ component: 'kafkajs' });
   const config: KafkaConfig = {
     clientId: conn.clientId,

@@ -1,5 +1,6 @@
-import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { withPublishSpan } from '../telemetry';
+import { KAFKAJS_COMPRESSION, type Compression } from './codecs';
 
 /** A message to publish; `key` chooses the partition (murmur2, as the Java client does). */
 export interface OutboundMessage {
@@ -18,11 +19,10 @@ export interface MessageProducer {
   disconnect(): Promise<void>;
 }
 
-export type Compression = 'none' | 'gzip';
-
 export interface ProducerOptions {
   /** Idempotent (exactly-once per partition) delivery; needs acks=all and unlimited retries. */
   readonly idempotent: boolean;
+  /** Codec of every batch sent; consumers of any client read all five (see codecs/). */
   readonly compression: Compression;
 }
 
@@ -40,7 +40,7 @@ export function createKafkaProducer(kafka: Kafka, opts: ProducerOptions): Messag
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
   });
-  const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  const compression = KAFKAJS_COMPRESSION[opts.compression];
   return {
     connect: () => producer.connect(),
     disconnect: () => producer.disconnect(),
