@@ -85,7 +85,19 @@ describe('metrics agree with the database (real Kafka and PostgreSQL)', () => {
       async () => ((await appliedRecords(pool, group, topic)) === COUNT ? true : undefined),
       120_000,
     );
-    await processor.maintain(); // refreshes the lag and open-alert gauges now rather than on the timer
+    // The database holds a batch's effects before its offset is committed to Kafka, and the lag gauge reads the
+    // committed offsets: refresh the gauges now (rather than on the timer) until the last commit shows.
+    await waitFor(
+      'lag gauge at 0 on every partition',
+      async () => {
+        await processor.maintain();
+        const lag = (await scrape(`http://127.0.0.1:${opsPort}/metrics`)).filter(
+          (s) => s.name === 'telemetry_processor_consumer_lag',
+        );
+        return lag.length === 3 && lag.every((s) => s.value === 0) ? true : undefined;
+      },
+      30_000,
+    );
 
     ({ api, url: apiUrl } = await startTestApi({
       DATABASE_URL: db.url,
