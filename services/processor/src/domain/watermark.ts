@@ -3,7 +3,11 @@
  * expected"; it only moves forward.
  */
 export interface PartitionClock {
-  /** Newest event time seen, epoch ms; null before the first reading. */
+  /**
+   * The partition's event-time clock, epoch ms: the newest event time seen, each reading counted no later
+   * than the moment it reached Kafka or the processor (see {@link clockTimeMs}); null before the first
+   * reading. The watermark and the silence rule are measured against it.
+   */
   readonly maxEventMs: number | null;
   readonly watermarkMs: number | null;
 }
@@ -28,6 +32,21 @@ export const NEW_CLOCK: PartitionClock = { maxEventMs: null, watermarkMs: null }
 export function classifyLateness(tsMs: number, watermarkMs: number | null, policy: LatenessPolicy): Lateness {
   if (watermarkMs === null || tsMs >= watermarkMs) return 'on_time';
   return tsMs < watermarkMs - policy.horizonMs ? 'too_late' : 'late';
+}
+
+/**
+ * How far one reading may move its partition's clock: its event time, but no later than the Kafka record
+ * timestamp (when the producer sent it, or the broker appended it) nor the processor's wall clock when it
+ * read the batch. Device clocks drift: a device stamping readings 9 min ahead would otherwise drag the
+ * partition's watermark 9 min into the future, so every honest reading on the partition would be late and
+ * every honest device would look silent. Capped, a fast device's readings are stored, aggregated and run
+ * through its own alert rules at their own event time, but they judge no other device. The record
+ * timestamp keeps the cap right during a backlog (a batch read long after it was produced); a record
+ * without one (`timestampMs` not a positive number) is capped by the wall clock alone.
+ */
+export function clockTimeMs(tsEventMs: number, recordTimestampMs: number, wallNowMs: number): number {
+  const sent = Number.isFinite(recordTimestampMs) && recordTimestampMs > 0 ? recordTimestampMs : wallNowMs;
+  return Math.min(tsEventMs, sent, wallNowMs);
 }
 
 /** Moves the clock after a batch whose newest reading is `batchMaxEventMs`. */
