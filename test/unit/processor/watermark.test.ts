@@ -3,6 +3,7 @@ import {
   advanceOnReadings,
   classifyLateness,
   clockTimeMs,
+  idlePartitions,
   idleWatermarkMs,
   NEW_CLOCK,
   type Lateness,
@@ -200,5 +201,24 @@ describe('clockTimeMs', () => {
       }),
       { numRuns: NUM_RUNS },
     );
+  });
+});
+
+// Issue 14, item 6: a partition with a backlog (the database was down for minutes) had its watermark
+// moved to the wall clock as soon as its last commit was idleAfterMs old, so its whole backlog was late.
+describe('idlePartitions', () => {
+  it('keeps only owned partitions whose lag is exactly 0', () => {
+    const lags = [
+      { partition: 0, lag: 0 },
+      { partition: 1, lag: 12_000 },
+      { partition: 2, lag: 0 },
+      { partition: 3, lag: 1 },
+      { partition: 5, lag: 0 },
+    ];
+    expect(idlePartitions([0, 1, 2, 3, 4], lags)).toEqual([0, 2]);
+  });
+
+  it('counts no partition idle when the lag could not be read', () => {
+    expect(idlePartitions([0, 1, 2], [])).toEqual([]);
   });
 });

@@ -17,7 +17,10 @@ export interface LatenessPolicy {
   readonly allowedLatenessMs: number;
   /** Readings older than watermark - horizonMs are stored raw, flagged too_late, and not aggregated. */
   readonly horizonMs: number;
-  /** A partition with no reading for this long (wall clock) advances its watermark by the wall clock. */
+  /**
+   * A caught-up partition (no backlog) with no reading for this long (wall clock) advances its watermark
+   * by the wall clock; see {@link idlePartitions}.
+   */
   readonly idleAfterMs: number;
 }
 
@@ -64,11 +67,26 @@ export function advanceOnReadings(
 }
 
 /**
- * An idle partition must not hold every window open forever: once it has had no reading for
- * `idleAfterMs` (wall clock), its watermark may follow the wall clock, minus the allowed lateness.
+ * An idle partition must not hold every window open forever: once it is caught up and has had no reading
+ * for `idleAfterMs` (wall clock), its watermark may follow the wall clock, minus the allowed lateness.
  */
 export function idleWatermarkMs(wallNowMs: number, policy: LatenessPolicy): number {
   return wallNowMs - policy.allowedLatenessMs;
+}
+
+/**
+ * The partitions, of those this member owns, that may count as idle: the ones whose backlog is drained
+ * (consumer lag exactly 0). A partition with records still to apply is behind, not idle, however long ago
+ * its last batch committed (the database was down, the member was paused): advancing its watermark by
+ * the wall clock would class its whole backlog late, or too late after a long outage. A partition whose
+ * lag is unknown (the broker did not answer) is not idle either.
+ */
+export function idlePartitions(
+  owned: readonly number[],
+  lags: readonly { readonly partition: number; readonly lag: number }[],
+): number[] {
+  const drained = new Set(lags.filter((p) => p.lag === 0).map((p) => p.partition));
+  return owned.filter((partition) => drained.has(partition));
 }
 
 function maxOf(a: number | null, b: number): number {
