@@ -22,11 +22,12 @@ interface AlertRow {
 }
 
 /**
- * Issue 14, item 5: alerts a person resolves through the API stay consistent with the engine, on the real
- * broker, database and API. Before the fix the engine kept believing in the resolved alert: a condition
- * that still held never opened a new one and its escalation updated no row (lost); and a device-silent
- * alert was reopened by the next batch for the same silence. Default rules (co2-high: 2 min sustained;
- * device-silent: 5 min), one partition, event times 2 h ago; times below are minutes after `base`.
+ * Issue 14, item 5: alerts a person acknowledges or resolves through the API stay consistent with the
+ * engine, on the real broker, database and API. Before the fix the engine kept believing in a resolved
+ * alert: a condition that still held never opened a new one and its escalation updated no row (lost); and
+ * a device-silent alert was reopened by the next batch for the same silence. (An acknowledged alert was
+ * already escalated and resolved by the engine; checked here too.) Default rules (co2-high: 2 min
+ * sustained; device-silent: 5 min), one partition, event times 2 h ago; times are minutes after `base`.
  */
 describe('alerts resolved by a person (real Kafka, PostgreSQL and API)', () => {
   let f: ProcessorFixture;
@@ -94,13 +95,15 @@ describe('alerts resolved by a person (real Kafka, PostgreSQL and API)', () => {
     return rows;
   }
 
-  it('re-arms a value rule the person resolved while it held, never loses an escalation, and does not reopen a dismissed silence', async () => {
+  it('re-arms a value rule the person resolved while it held, never loses an escalation, keeps escalating an acknowledged one, and does not reopen a dismissed silence', async () => {
     await f.startProcessor();
     // Phase 1, 0-6.5 min. dev-a: co2 1100 to 3 min (warning opens at 2 min). dev-b: 1100 to 2 min, then
     // 1600 (warning opens at 2 min; critical holds since 2.5 min). dev-s: one reading at 0, then silent
-    // (its silence alert opens at 5 min). dev-o: a steady 500, moving the partition clock.
+    // (its silence alert opens at 5 min). dev-k: as dev-a (its alert is acknowledged, not resolved).
+    // dev-o: a steady 500, moving the partition clock.
     await send(0, 6.5 * MIN, {
       'dev-a': (t) => (t <= 3 * MIN ? 1100 : undefined),
+      'dev-k': (t) => (t <= 3 * MIN ? 1100 : undefined),
       'dev-b': (t) => (t <= 2 * MIN ? 1100 : t <= 3 * MIN ? 1600 : undefined),
       'dev-s': (t) => (t === 0 ? 500 : undefined),
       'dev-o': () => 500,
@@ -109,15 +112,18 @@ describe('alerts resolved by a person (real Kafka, PostgreSQL and API)', () => {
     expect(open.map((a) => [a.device_id, a.rule_id, a.severity, a.status, a.opened_min])).toEqual([
       ['dev-a', 'co2-high', 'warning', 'open', 2],
       ['dev-b', 'co2-high', 'warning', 'open', 2],
+      ['dev-k', 'co2-high', 'warning', 'open', 2],
       ['dev-s', 'device-silent', 'warning', 'open', 5],
     ]);
 
-    // A person resolves all three through the API, while every condition still holds.
-    const { rows: ids } = await f.pool.query<{ alert_id: number }>(
-      'SELECT alert_id FROM alerts ORDER BY alert_id',
+    // A person acknowledges dev-k's alert and resolves the three others through the API, while every
+    // condition still holds.
+    const { rows: ids } = await f.pool.query<{ alert_id: number; device_id: string }>(
+      'SELECT alert_id, device_id FROM alerts ORDER BY alert_id',
     );
-    for (const { alert_id } of ids) {
-      const res = await fetch(`${url}/api/v1/alerts/${alert_id}/resolve`, {
+    for (const { alert_id, device_id } of ids) {
+      const action = device_id === 'dev-k' ? 'acknowledge' : 'resolve';
+      const res = await fetch(`${url}/api/v1/alerts/${alert_id}/${action}`, {
         method: 'POST',
         headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
         body: JSON.stringify({ by: 'alice' }),
@@ -126,11 +132,13 @@ describe('alerts resolved by a person (real Kafka, PostgreSQL and API)', () => {
     }
 
     // Phase 2, 3.5-18.5 min, in two sends (the silence is judged between them, as in any batch boundary).
-    // dev-a: 1100 to 5 min, 1600 to 8 min, then 850. dev-b: 1600 to 6 min, then 850. dev-s: silent until
-    // it speaks once at 12.5 min (a new silence then, its alert due at 17.5 min).
+    // dev-a: 1100 to 5 min, 1600 to 8 min, then 850. dev-b: 1600 to 6 min, then 850. dev-k: 1600 to 6 min,
+    // then 850. dev-s: silent until it speaks once at 12.5 min (a new silence then, its alert due at
+    // 17.5 min).
     const phase2 = {
       'dev-a': (t: number) => (t <= 5 * MIN ? 1100 : t <= 8 * MIN ? 1600 : 850),
       'dev-b': (t: number) => (t <= 6 * MIN ? 1600 : 850),
+      'dev-k': (t: number) => (t <= 6 * MIN ? 1600 : 850),
       'dev-s': (t: number) => (t === 12.5 * MIN ? 500 : undefined),
       'dev-o': (t: number) => (t >= 7 * MIN ? 500 : undefined),
     };
@@ -176,6 +184,17 @@ describe('alerts resolved by a person (real Kafka, PostgreSQL and API)', () => {
         resolved_by: 'engine',
         opened_min: 4.5,
         escalated_min: null,
+        resolved_min: 6.5,
+      },
+      // an acknowledged alert is still the engine's: it escalates it and resolves it when the value clears
+      {
+        device_id: 'dev-k',
+        rule_id: 'co2-high',
+        severity: 'critical',
+        status: 'resolved',
+        resolved_by: 'engine',
+        opened_min: 2,
+        escalated_min: 5.5,
         resolved_min: 6.5,
       },
       // the dismissed silence is not reopened; the next silence gets its own alert
