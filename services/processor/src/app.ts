@@ -42,8 +42,8 @@ export interface Processor {
   readiness(): Promise<ReadinessReport>;
   /**
    * One maintenance pass (idle watermarks of the drained partitions, window finalisation, and the gauges
-   * read from Kafka and PostgreSQL: consumer lag and open alerts); also run on a timer. Rejects with the first failure, after
-   * every part has had its go.
+   * read from Kafka and PostgreSQL: consumer lag and open alerts); also run on a timer. Rejects with the
+   * first failure, after every part has had its go.
    */
   maintain(): Promise<void>;
 }
