@@ -224,6 +224,50 @@ describe(`reliability under faults (private Kafka and PostgreSQL, seed ${SEED})`
     400_000,
   );
 
+  // Issue 14, item 6: idle means caught up. A partition's watermark used to follow the wall clock once its
+  // last batch was PROCESSOR_IDLE_AFTER old, backlog or not: after a database outage longer than that,
+  // the whole backlog was classed late (too late after a day). Readings here carry the wall clock as event
+  // time (24 devices, a reading per sensor every 0.5 s: 192/s), so none of them is late unless a watermark
+  // jumped past them; the 30 s allowed lateness makes such a jump class most of the backlog late.
+  fullIt(
+    '3c. PostgreSQL stopped for 2 minutes under live load, 30 s idle: the backlog stays on time',
+    async () => {
+      const OUTAGE_MS = 120_000;
+      await run(
+        {
+          index: 11,
+          label: '3c',
+          name: 'PostgreSQL stopped 2 min',
+          startMs: Date.now(),
+          tickMs: 500,
+          processorEnv: { PROCESSOR_IDLE_AFTER: '30s', PROCESSOR_ALLOWED_LATENESS: '30s' },
+        },
+        `pg_ctl stop -m fast, ${OUTAGE_MS / 1000} s down`,
+        async (s) => {
+          await Promise.all([s.processors.start(), s.processors.start()]);
+          const load = s.load(192 * 170, 192);
+          await underWay(s);
+          await sleep(3_000);
+          await infra.postgres.restart(OUTAGE_MS);
+          const healedAt = Date.now();
+          await load.done;
+          return {
+            faults: 1,
+            healedAt,
+            after: async () => {
+              const { rows } = await s.pool.query<{ lateness: string; n: number }>(
+                `SELECT lateness, count(*)::int AS n FROM raw_events WHERE lateness <> 'on_time'
+                  GROUP BY lateness ORDER BY lateness`,
+              );
+              return rows.map((r) => `${r.n} readings classed ${r.lateness} after the outage`);
+            },
+          };
+        },
+      );
+    },
+    480_000,
+  );
+
   for (const [index, target] of [
     [6, 'broker'],
     [7, 'database'],

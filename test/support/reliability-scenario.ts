@@ -69,6 +69,8 @@ export interface ScenarioOptions {
   readonly malformedRate?: number;
   /** Event time of the first reading (default: 3 h ago). */
   readonly startMs?: number;
+  /** Event time between two readings of a device's sensor (default 10 s). */
+  readonly tickMs?: number;
   readonly processorEnv?: Record<string, string>;
   /** Niceness of every processor (0-19, default 0): the soak's stand-in for a cluster's CPU requests. */
   readonly processorNice?: number;
@@ -154,6 +156,7 @@ export async function createScenario(infra: PrivateInfra, opts: ScenarioOptions)
     tag,
     devices: opts.devices ?? 24,
     startMs: opts.startMs ?? Date.now() - 3 * 3600_000,
+    ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
     malformedRate: opts.malformedRate ?? 0.002,
     keep: opts.keep ?? false,
   });

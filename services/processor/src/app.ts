@@ -6,6 +6,7 @@ import {
   type ConsumerLagReader,
   type Logger,
   type MessageProducer,
+  type PartitionLag,
   type Pool,
   type ReadinessReport,
 } from '@telemetry-pulse/shared';
@@ -15,7 +16,7 @@ import { finaliseWindows } from './adapters/postgres/window-aggregates';
 import { createBatchHandler } from './batch-handler';
 import type { ProcessorConfig } from './config';
 import type { AlertRule } from './domain/alerts';
-import { idleWatermarkMs } from './domain/watermark';
+import { idlePartitions, idleWatermarkMs } from './domain/watermark';
 import type { ProcessorMetrics } from './metrics';
 
 export interface ProcessorDeps {
@@ -40,9 +41,9 @@ export interface Processor {
   stop(): Promise<void>;
   readiness(): Promise<ReadinessReport>;
   /**
-   * One maintenance pass (idle watermarks, window finalisation, and the gauges read from Kafka and
-   * PostgreSQL: consumer lag and open alerts); also run on a timer. Rejects with the first failure, after
-   * every part has had its go.
+   * One maintenance pass (idle watermarks of the drained partitions, window finalisation, and the gauges
+   * read from Kafka and PostgreSQL: consumer lag and open alerts); also run on a timer. Rejects with the
+   * first failure, after every part has had its go.
    */
   maintain(): Promise<void>;
 }
@@ -94,13 +95,19 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   }
 
   async function maintain(): Promise<void> {
-    const results = await Promise.allSettled([maintainState(), refreshLag(), refreshOpenAlerts()]);
+    // One read of the lag serves the gauge and the idle rule (only a drained partition is idle).
+    const lags = deps.lagReader.read(config.groupId, config.topic);
+    const results = await Promise.allSettled([
+      maintainState(lags.catch(() => [])), // a failed read is reported once, by refreshLag
+      refreshLag(lags),
+      refreshOpenAlerts(),
+    ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  async function refreshLag(): Promise<void> {
-    for (const p of await deps.lagReader.read(config.groupId, config.topic)) {
+  async function refreshLag(lags: Promise<readonly PartitionLag[]>): Promise<void> {
+    for (const p of await lags) {
       metrics.consumerLag.set({ partition: String(p.partition) }, p.lag);
     }
   }
@@ -111,7 +118,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
   }
 
-  async function maintainState(): Promise<void> {
+  async function maintainState(lags: Promise<readonly PartitionLag[]>): Promise<void> {
     const owned = consumer
       .assignment()
       .filter((a) => a.topic === config.topic)
@@ -120,7 +127,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       pool,
       config.groupId,
       config.topic,
-      owned,
+      idlePartitions(owned, await lags),
       config.idleAfterMs,
       idleWatermarkMs(now(), lateness),
     );

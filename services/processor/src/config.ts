@@ -94,7 +94,7 @@ export const processorOptionSpecs = {
   },
   idleAfterMs: {
     env: 'PROCESSOR_IDLE_AFTER',
-    help: 'A partition without readings this long has its watermark advanced by the wall clock.',
+    help: 'A caught-up partition (lag 0) without readings this long has its watermark advanced by the wall clock.',
     defaultText: '30s',
     schema: opt.duration('30s', 1000),
   },

@@ -17,6 +17,7 @@ const device = (deviceId: string, silentForMs: number, hasOpenAlert = false): De
   zoneId: 'zone-1',
   lastSeenMs: NOW - silentForMs,
   hasOpenAlert,
+  personResolvedOpenedAtMs: null,
 });
 
 describe('findSilentDevices', () => {
@@ -63,6 +64,37 @@ describe('findSilentDevices', () => {
     };
     expect(findSilentDevices(rule, [device('d', 30 * MIN), device('e', 61 * MIN)], NOW)).toEqual([
       expect.objectContaining({ ruleId: 'gone', deviceId: 'e', severity: 'critical', message: 'e gone 1h' }),
+    ]);
+  });
+});
+
+// Issue 14, item 5: a silence alert resolved by a person used to be reopened by the next batch, for the
+// same silence, again and again until the device spoke.
+describe('findSilentDevices after a person resolved the alert', () => {
+  const silentFor = 20 * MIN; // silent since NOW - 20 min; its alert opened at NOW - 15 min
+  const withDismissed = (openedAtMs: number | null): DeviceLiveness => ({
+    ...device('d', silentFor),
+    personResolvedOpenedAtMs: openedAtMs,
+  });
+
+  it.each<[string, number | null, boolean]>([
+    ['no alert was ever resolved by a person', null, true],
+    ['a person resolved the alert of this silence', NOW - 15 * MIN, false],
+    ['a person resolved an alert of an earlier silence', NOW - 15 * MIN - 1, true],
+    ['a person resolved one of an earlier silence long ago', NOW - 30 * 24 * 60 * MIN, true],
+  ])('%s -> alert: %p', (_name, openedAtMs, expected) => {
+    expect(findSilentDevices(RULE, [withDismissed(openedAtMs)], NOW).length).toBe(expected ? 1 : 0);
+  });
+
+  it('stays dismissed however far the partition clock moves, until the device speaks again', () => {
+    const dismissed = withDismissed(NOW - 15 * MIN);
+    for (const later of [NOW, NOW + MIN, NOW + 24 * 60 * MIN]) {
+      expect(findSilentDevices(RULE, [dismissed], later)).toEqual([]);
+    }
+    // It spoke at NOW + 1 min and went silent again: a new silence, a new alert at NOW + 6 min.
+    const spoke = { ...dismissed, lastSeenMs: NOW + MIN };
+    expect(findSilentDevices(RULE, [spoke], NOW + 7 * MIN)).toEqual([
+      expect.objectContaining({ deviceId: 'd', atMs: NOW + 6 * MIN }),
     ]);
   });
 });

@@ -3,6 +3,7 @@ import {
   INITIAL_THRESHOLD_STATE,
   evaluateThreshold,
   parseThresholdState,
+  rearmAfterPersonResolved,
   rulesForSensor,
   type AlertReading,
   type ThresholdRule,
@@ -313,5 +314,66 @@ describe('evaluateThreshold: table', () => {
     const parsed = parseThresholdState(json);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.problem).toMatch(problem);
+  });
+});
+
+// Issue 14, item 5: a person resolving an alert while its condition held left the engine believing in an
+// open alert: no new alert ever opened for the episode, and its escalation updated no row (lost).
+describe('rearmAfterPersonResolved', () => {
+  /** Feeds `readings`, a person resolves whatever is open, then `after` is fed to the re-armed state. */
+  function resolvedByPersonBetween(readings: AlertReading[], after: AlertReading[]) {
+    const before = evaluateThreshold(CO2, undefined, readings);
+    expect(before.state.open).not.toBeNull();
+    return evaluateThreshold(CO2, rearmAfterPersonResolved(CO2, before.state), after);
+  }
+
+  it('opens a new alert when the condition still holds for the rule duration after the resolve', () => {
+    // warning opens at 2 min; the person resolves after the reading at 3 min; still 1100 afterwards
+    const out = resolvedByPersonBetween(
+      steady(0, 3 * MIN + 1, 1100),
+      steady(3 * MIN + 30 * S, 6 * MIN, 1100),
+    );
+    expect(out.actions).toEqual([
+      expect.objectContaining({ type: 'open', severity: 'warning', atMs: T0 + 5 * MIN }),
+    ]);
+    expect(out.state.open).toEqual({ severity: 'warning', openedAtMs: T0 + 5 * MIN, peak: 1100 });
+  });
+
+  it('opens nothing when the condition clears after the resolve, and applies no cooldown', () => {
+    const cleared = resolvedByPersonBetween(
+      steady(0, 3 * MIN + 1, 1100),
+      steady(3 * MIN + 30 * S, 5 * MIN, 850),
+    );
+    expect(cleared.actions).toEqual([]); // no resolve of an alert that no longer exists
+    expect(cleared.state).toMatchObject({ open: null, heldSinceMs: {}, cooldownUntilMs: null });
+  });
+
+  it('never loses an escalation: a critical level building at the resolve opens when it would have escalated', () => {
+    // warning opens at 2 min; 1600 from 2.5 min (critical held since then); resolved after 3 min
+    const out = resolvedByPersonBetween(
+      [...steady(0, 2 * MIN + 1, 1100), ...steady(2 * MIN + 30 * S, 3 * MIN + 1, 1600)],
+      steady(3 * MIN + 30 * S, 6 * MIN, 1600),
+    );
+    // critical sustained at 4.5 min, as the escalation would have been; the warning clock restarted at 3 min
+    expect(out.actions).toEqual([
+      expect.objectContaining({ type: 'open', severity: 'critical', atMs: T0 + 4 * MIN + 30 * S }),
+    ]);
+  });
+
+  it('escalates the new alert later, as any other', () => {
+    const out = resolvedByPersonBetween(steady(0, 3 * MIN + 1, 1100), [
+      ...steady(3 * MIN + 30 * S, 5 * MIN + 1, 1100),
+      ...steady(5 * MIN + 30 * S, 8 * MIN, 1600),
+    ]);
+    expect(out.actions.map((a) => [a.type, 'severity' in a ? a.severity : null, a.atMs - T0])).toEqual([
+      ['open', 'warning', 5 * MIN],
+      ['escalate', 'critical', 7 * MIN + 30 * S],
+    ]);
+  });
+
+  it('leaves a state without an open alert as it is', () => {
+    const state = evaluateThreshold(CO2, undefined, steady(0, MIN, 1100)).state;
+    expect(rearmAfterPersonResolved(CO2, state)).toBe(state);
+    expect(rearmAfterPersonResolved(CO2, INITIAL_THRESHOLD_STATE)).toBe(INITIAL_THRESHOLD_STATE);
   });
 });

@@ -61,9 +61,9 @@ function record(offset: number, value: Buffer | string | null): InboundRecord {
   };
 }
 
-/** Readings at consecutive offsets from 100. */
+/** Readings at consecutive offsets from 100, each free to move the clock to its event time. */
 function readings(events: readonly TelemetryEvent[]): ValidReading[] {
-  return events.map((e, i) => ({ event: e, offset: String(100 + i) }));
+  return events.map((e, i) => ({ event: e, offset: String(100 + i), clockMs: e.tsEventMs }));
 }
 
 function latenessById(accepted: readonly AcceptedReading[]): Record<string, Lateness> {
@@ -152,9 +152,9 @@ describe('validateRecords', () => {
     ];
     const { valid, rejected } = validateRecords(records, T0, SKEW);
     expect(valid).toEqual([
-      { event: event(1, T0), offset: '10' },
-      { event: event(2, T0 - MIN), offset: '12' },
-      { event: event(4, T0 + MIN), offset: '14' },
+      { event: event(1, T0), offset: '10', clockMs: T0 },
+      { event: event(2, T0 - MIN), offset: '12', clockMs: T0 - MIN },
+      { event: event(4, T0 + MIN), offset: '14', clockMs: T0 }, // ahead of the record timestamp
     ]);
     expect(rejected.map((r) => [r.record.offset, r.code])).toEqual([
       ['11', 'EMPTY_MESSAGE'],
@@ -363,5 +363,68 @@ describe('classifyBatch', () => {
     expect(firstOccurrences(split.accepted).get(eventId(2))?.lateness).toBe(
       latenessById(whole.accepted)[eventId(2)],
     );
+  });
+});
+
+// Issue 14, item 4: one device with a fast clock used to drag the partition clock up to 10 min into the
+// future, so every honest reading after it was classed late (and every honest device looked silent).
+describe('a device with a fast clock', () => {
+  const HONEST = 44;
+  const FAST_MS = 9 * MIN; // within PROCESSOR_MAX_FUTURE_SKEW (10 min), so accepted
+
+  /** One round of the partition: every honest device at `tsMs`, then the fast device 9 min ahead. */
+  function round(n: number, tsMs: number): { event: TelemetryEvent; sentMs: number }[] {
+    const honest = Array.from({ length: HONEST }, (_, d) => ({
+      event: event(n * 100 + d, tsMs, { deviceId: `dev-${d}` }),
+      sentMs: tsMs + 200, // the producer sends a moment after the reading was taken
+    }));
+    const fast = { event: event(n * 100 + 99, tsMs + FAST_MS, { deviceId: 'dev-fast' }), sentMs: tsMs + 200 };
+    return n % 2 === 0 ? [fast, ...honest] : [...honest, fast];
+  }
+
+  it('judges no honest reading late, and keeps the partition clock at the present', () => {
+    // 10 rounds 10 s apart, read in 10 batches, each a second after its round was sent.
+    let clock: PartitionClock = NEW_CLOCK;
+    const honestLateness: Lateness[] = [];
+    let offset = 0;
+    for (let n = 0; n < 10; n += 1) {
+      const tsMs = T0 + n * 10_000;
+      const records = round(n, tsMs).map(({ event: e, sentMs }) => ({
+        ...record(offset++, serializeEvent(e)),
+        timestampMs: sentMs,
+      }));
+      const { valid, rejected } = validateRecords(records, tsMs + 1_000, SKEW);
+      expect(rejected).toEqual([]);
+      const out = classifyBatch(PARTITION, valid, clock, POLICY);
+      clock = out.clock;
+      honestLateness.push(...out.accepted.filter((r) => r.deviceId !== 'dev-fast').map((r) => r.lateness));
+      expect(out.accepted.find((r) => r.deviceId === 'dev-fast')?.lateness).toBe('on_time');
+    }
+    expect(honestLateness).toHaveLength(10 * HONEST);
+    expect(honestLateness.filter((l) => l !== 'on_time')).toEqual([]);
+    // The clock is the honest devices' present, not the fast device's (which would be T0 + 90 s + 9 min).
+    expect(clock.maxEventMs).toBe(T0 + 90_000 + 200);
+  });
+
+  it('still judges its own readings by their event time (stored on time, in their own windows)', () => {
+    const e = event(1, T0 + FAST_MS, { deviceId: 'dev-fast' });
+    const { valid } = validateRecords([record(1, serializeEvent(e))], T0, SKEW);
+    expect(valid[0]?.event.tsEventMs).toBe(T0 + FAST_MS);
+    expect(valid[0]?.clockMs).toBe(T0);
+  });
+
+  it('is capped by the record timestamp during a backlog, so reading it late changes nothing', () => {
+    const e = event(1, T0 + FAST_MS);
+    const sent = { ...record(1, serializeEvent(e)), timestampMs: T0 };
+    // read an hour after it was sent (the database was down): the cap is when it was sent, not now
+    expect(validateRecords([sent], T0 + HOUR, SKEW).valid[0]?.clockMs).toBe(T0);
+  });
+
+  it('falls back to the wall clock for a record without a timestamp', () => {
+    const e = event(1, T0 + FAST_MS);
+    for (const timestampMs of [-1, 0, Number.NaN]) {
+      const r = { ...record(1, serializeEvent(e)), timestampMs };
+      expect(validateRecords([r], T0, SKEW).valid[0]?.clockMs).toBe(T0);
+    }
   });
 });

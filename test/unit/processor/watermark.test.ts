@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import {
   advanceOnReadings,
   classifyLateness,
+  clockTimeMs,
+  idlePartitions,
   idleWatermarkMs,
   NEW_CLOCK,
   type Lateness,
@@ -174,5 +176,49 @@ describe('idleWatermarkMs', () => {
   it('trails the wall clock by the allowed lateness', () => {
     expect(idleWatermarkMs(T0, POLICY)).toBe(T0 - 2 * MIN);
     expect(idleWatermarkMs(T0, { ...POLICY, allowedLatenessMs: 0 })).toBe(T0);
+  });
+});
+
+describe('clockTimeMs', () => {
+  it.each<[string, number, number, number, number]>([
+    ['an honest reading: its event time', T0 - 500, T0, T0 + 1_000, T0 - 500],
+    ['a reading ahead of when it was sent: when it was sent', T0 + 9 * MIN, T0, T0 + 1_000, T0],
+    ['a backlog read an hour late: still when it was sent', T0 + 9 * MIN, T0, T0 + HOUR, T0],
+    ['a record timestamp ahead of the processor: the wall clock', T0 + 9 * MIN, T0 + 9 * MIN, T0, T0],
+    ['no record timestamp (-1): the wall clock', T0 + 9 * MIN, -1, T0, T0],
+    ['an old reading replayed: its event time', T0 - 48 * HOUR, T0, T0 + HOUR, T0 - 48 * HOUR],
+  ])('%s', (_name, ts, sent, now, expected) => {
+    expect(clockTimeMs(ts, sent, now)).toBe(expected);
+  });
+
+  it('is never after the event time, the record timestamp (when valid) or the wall clock', () => {
+    fc.assert(
+      fc.property(tsArb, fc.oneof(tsArb, fc.constant(-1)), tsArb, (ts, sent, now) => {
+        const c = clockTimeMs(ts, sent, now);
+        expect(c).toBeLessThanOrEqual(Math.min(ts, now));
+        if (sent > 0) expect(c).toBeLessThanOrEqual(sent);
+        expect([ts, sent, now]).toContain(c);
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
+
+// Issue 14, item 6: a partition with a backlog (the database was down for minutes) had its watermark
+// moved to the wall clock as soon as its last commit was idleAfterMs old, so its whole backlog was late.
+describe('idlePartitions', () => {
+  it('keeps only owned partitions whose lag is exactly 0', () => {
+    const lags = [
+      { partition: 0, lag: 0 },
+      { partition: 1, lag: 12_000 },
+      { partition: 2, lag: 0 },
+      { partition: 3, lag: 1 },
+      { partition: 5, lag: 0 },
+    ];
+    expect(idlePartitions([0, 1, 2, 3, 4], lags)).toEqual([0, 2]);
+  });
+
+  it('counts no partition idle when the lag could not be read', () => {
+    expect(idlePartitions([0, 1, 2], [])).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { parseEvent, type EventErrorCode, type TelemetryEvent } from '@telemetry
 import {
   advanceOnReadings,
   classifyLateness,
+  clockTimeMs,
   type Lateness,
   type LatenessPolicy,
   type PartitionClock,
@@ -28,6 +29,8 @@ export interface RejectedRecord {
 export interface ValidReading {
   readonly event: TelemetryEvent;
   readonly offset: string;
+  /** How far this reading may move the partition clock (epoch ms, see {@link clockTimeMs}). */
+  readonly clockMs: number;
 }
 
 export interface AcceptedReading extends TelemetryEvent {
@@ -38,7 +41,9 @@ export interface AcceptedReading extends TelemetryEvent {
 
 /**
  * Decodes and validates a batch. Readings stamped more than `maxFutureSkewMs` ahead of the wall clock
- * are refused: accepted, they would drag the watermark forward and make every honest reading late.
+ * are refused. Those accepted carry the time they may move the partition clock to (their event time,
+ * capped by the record timestamp and the wall clock), so one ahead of the present, up to the skew, is
+ * kept without dragging the watermark forward.
  */
 export function validateRecords(
   records: readonly InboundRecord[],
@@ -59,7 +64,8 @@ export function validateRecords(
         reason: `ts_event ${ts} is more than ${maxFutureSkewMs} ms ahead of the processor's clock`,
       });
     } else {
-      valid.push({ event: parsed.event, offset: record.offset });
+      const clockMs = clockTimeMs(parsed.event.tsEventMs, record.timestampMs, wallNowMs);
+      valid.push({ event: parsed.event, offset: record.offset, clockMs });
     }
   }
   return { valid, rejected };
@@ -76,8 +82,9 @@ export interface ClassifiedBatch {
 /**
  * Classifies each reading, in offset order, against the partition watermark as it stands after every
  * earlier record of the partition (the clock persists across batches), so a reading's lateness depends
- * only on what precedes it in the partition, never on where batch boundaries fell. Drops in-batch
- * duplicates.
+ * only on what precedes it in the partition, never on where batch boundaries fell. Each reading moves the
+ * clock to its `clockMs`, not its event time, so a fast device clock judges no other reading. Drops
+ * in-batch duplicates.
  */
 export function classifyBatch(
   partition: number,
@@ -88,7 +95,7 @@ export function classifyBatch(
   const seen = new Map<string, AcceptedReading>();
   let duplicatesInBatch = 0;
   let current = clock;
-  for (const { event, offset } of valid) {
+  for (const { event, offset, clockMs } of valid) {
     if (seen.has(event.eventId)) {
       duplicatesInBatch += 1;
     } else {
@@ -101,8 +108,8 @@ export function classifyBatch(
     }
     // Every record moves the clock, duplicates included: the same record in a later batch would too.
     // (Only a new maximum can move it; skipping the rest saves an allocation per record.)
-    if (current.maxEventMs === null || event.tsEventMs > current.maxEventMs) {
-      current = advanceOnReadings(current, event.tsEventMs, policy);
+    if (current.maxEventMs === null || clockMs > current.maxEventMs) {
+      current = advanceOnReadings(current, clockMs, policy);
     }
   }
   const accepted = [...seen.values()].sort((a, b) =>

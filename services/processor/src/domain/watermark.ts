@@ -3,7 +3,11 @@
  * expected"; it only moves forward.
  */
 export interface PartitionClock {
-  /** Newest event time seen, epoch ms; null before the first reading. */
+  /**
+   * The partition's event-time clock, epoch ms: the newest event time seen, each reading counted no later
+   * than the moment it reached Kafka or the processor (see {@link clockTimeMs}); null before the first
+   * reading. The watermark and the silence rule are measured against it.
+   */
   readonly maxEventMs: number | null;
   readonly watermarkMs: number | null;
 }
@@ -13,7 +17,10 @@ export interface LatenessPolicy {
   readonly allowedLatenessMs: number;
   /** Readings older than watermark - horizonMs are stored raw, flagged too_late, and not aggregated. */
   readonly horizonMs: number;
-  /** A partition with no reading for this long (wall clock) advances its watermark by the wall clock. */
+  /**
+   * A caught-up partition (no backlog) with no reading for this long (wall clock) advances its watermark
+   * by the wall clock; see {@link idlePartitions}.
+   */
   readonly idleAfterMs: number;
 }
 
@@ -28,6 +35,21 @@ export const NEW_CLOCK: PartitionClock = { maxEventMs: null, watermarkMs: null }
 export function classifyLateness(tsMs: number, watermarkMs: number | null, policy: LatenessPolicy): Lateness {
   if (watermarkMs === null || tsMs >= watermarkMs) return 'on_time';
   return tsMs < watermarkMs - policy.horizonMs ? 'too_late' : 'late';
+}
+
+/**
+ * How far one reading may move its partition's clock: its event time, but no later than the Kafka record
+ * timestamp (when the producer sent it, or the broker appended it) nor the processor's wall clock when it
+ * read the batch. Device clocks drift: a device stamping readings 9 min ahead would otherwise drag the
+ * partition's watermark 9 min into the future, so every honest reading on the partition would be late and
+ * every honest device would look silent. Capped, a fast device's readings are stored, aggregated and run
+ * through its own alert rules at their own event time, but they judge no other device. The record
+ * timestamp keeps the cap right during a backlog (a batch read long after it was produced); a record
+ * without one (`timestampMs` not a positive number) is capped by the wall clock alone.
+ */
+export function clockTimeMs(tsEventMs: number, recordTimestampMs: number, wallNowMs: number): number {
+  const sent = Number.isFinite(recordTimestampMs) && recordTimestampMs > 0 ? recordTimestampMs : wallNowMs;
+  return Math.min(tsEventMs, sent, wallNowMs);
 }
 
 /** Moves the clock after a batch whose newest reading is `batchMaxEventMs`. */
@@ -45,11 +67,26 @@ export function advanceOnReadings(
 }
 
 /**
- * An idle partition must not hold every window open forever: once it has had no reading for
- * `idleAfterMs` (wall clock), its watermark may follow the wall clock, minus the allowed lateness.
+ * An idle partition must not hold every window open forever: once it is caught up and has had no reading
+ * for `idleAfterMs` (wall clock), its watermark may follow the wall clock, minus the allowed lateness.
  */
 export function idleWatermarkMs(wallNowMs: number, policy: LatenessPolicy): number {
   return wallNowMs - policy.allowedLatenessMs;
+}
+
+/**
+ * The partitions, of those this member owns, that may count as idle: the ones whose backlog is drained
+ * (consumer lag exactly 0). A partition with records still to apply is behind, not idle, however long ago
+ * its last batch committed (the database was down, the member was paused): advancing its watermark by
+ * the wall clock would class its whole backlog late, or too late after a long outage. A partition whose
+ * lag is unknown (the broker did not answer) is not idle either.
+ */
+export function idlePartitions(
+  owned: readonly number[],
+  lags: readonly { readonly partition: number; readonly lag: number }[],
+): number[] {
+  const drained = new Set(lags.filter((p) => p.lag === 0).map((p) => p.partition));
+  return owned.filter((partition) => drained.has(partition));
 }
 
 function maxOf(a: number | null, b: number): number {

@@ -3,6 +3,7 @@ import {
   evaluateThreshold,
   findSilentDevices,
   parseThresholdState,
+  rearmAfterPersonResolved,
   resolveSilence,
   silenceRules,
   type AlertRule,
@@ -86,15 +87,19 @@ async function applyThresholdRules(
     // A state written by an incompatible version starts afresh rather than stopping the pipeline.
     if (parsed.ok) states.set(`${row.device_id}\u0000${row.rule_id}`, parsed.state);
   }
+  const rearmed = await rearmResolvedByPeople(client, work, states);
 
   const actions: ThresholdAction[] = [];
   const changed: { deviceId: string; ruleId: string; state: ThresholdState }[] = [];
   let skipped = 0;
   for (const w of work) {
-    const result = evaluateThreshold(w.rule, states.get(`${w.deviceId}\u0000${w.rule.id}`), w.readings);
+    const key = `${w.deviceId}\u0000${w.rule.id}`;
+    const result = evaluateThreshold(w.rule, states.get(key), w.readings);
     actions.push(...result.actions);
     skipped += result.skippedOutOfOrder;
-    if (result.changed) changed.push({ deviceId: w.deviceId, ruleId: w.rule.id, state: result.state });
+    if (result.changed || rearmed.has(key)) {
+      changed.push({ deviceId: w.deviceId, ruleId: w.rule.id, state: result.state });
+    }
   }
   if (changed.length > 0) {
     await client.query(
@@ -109,6 +114,39 @@ async function applyThresholdRules(
     );
   }
   return { actions, skipped };
+}
+
+/**
+ * Reconciles the engine's open alerts with the rows: locks each unresolved alert the loaded states say is
+ * open (in key order), so a person's resolve waits for this transaction instead of slipping between its
+ * check and its escalate or resolve; a state whose alert has no unresolved row any more was resolved by a
+ * person, and is re-armed in `states` (see rearmAfterPersonResolved). Returns the keys re-armed.
+ */
+async function rearmResolvedByPeople(
+  client: PoolClient,
+  work: readonly { rule: ThresholdRule; deviceId: string }[],
+  states: Map<string, ThresholdState>,
+): Promise<Set<string>> {
+  const open = work.filter((w) => states.get(`${w.deviceId}\u0000${w.rule.id}`)?.open);
+  if (open.length === 0) return new Set();
+  const { rows } = await client.query<{ device_id: string; rule_id: string }>(
+    `SELECT a.device_id, a.rule_id FROM alerts a
+       JOIN unnest($1::text[], $2::text[]) AS k(device_id, rule_id) USING (device_id, rule_id)
+      WHERE a.status <> 'resolved'
+      ORDER BY a.device_id, a.rule_id
+        FOR UPDATE OF a`,
+    [open.map((w) => w.deviceId), open.map((w) => w.rule.id)],
+  );
+  const unresolved = new Set(rows.map((r) => `${r.device_id}\u0000${r.rule_id}`));
+  const rearmed = new Set<string>();
+  for (const w of open) {
+    const key = `${w.deviceId}\u0000${w.rule.id}`;
+    const state = states.get(key);
+    if (state === undefined || unresolved.has(key)) continue;
+    states.set(key, rearmAfterPersonResolved(w.rule, state));
+    rearmed.add(key);
+  }
+  return rearmed;
 }
 
 async function applyThresholdAction(client: PoolClient, a: ThresholdAction): Promise<void> {
@@ -167,8 +205,12 @@ async function silenceActions(
       site_id: string;
       zone_id: string;
       last_ms: number;
+      dismissed_ms: number | null;
     }>(
-      `SELECT d.device_id, d.site_id, d.zone_id, (extract(epoch FROM d.last_seen_at) * 1000)::bigint AS last_ms
+      `SELECT d.device_id, d.site_id, d.zone_id, (extract(epoch FROM d.last_seen_at) * 1000)::bigint AS last_ms,
+              (SELECT round(extract(epoch FROM max(a.opened_at)) * 1000)::bigint FROM alerts a
+                WHERE a.device_id = d.device_id AND a.rule_id = $4 AND a.status = 'resolved'
+                  AND a.resolved_by IS DISTINCT FROM 'engine') AS dismissed_ms
          FROM devices d
         WHERE d.kafka_partition = $1 AND d.last_seen_at < to_timestamp(($2::float8 - $3) / 1000.0)
           AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.device_id = d.device_id AND a.rule_id = $4 AND a.status <> 'resolved')
@@ -184,6 +226,7 @@ async function silenceActions(
           zoneId: r.zone_id,
           lastSeenMs: r.last_ms,
           hasOpenAlert: false,
+          personResolvedOpenedAtMs: r.dismissed_ms,
         })),
         clock.maxEventMs,
       ),

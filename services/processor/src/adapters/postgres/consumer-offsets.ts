@@ -54,8 +54,9 @@ export async function saveProgress(
 }
 
 /**
- * Lets idle partitions' watermarks follow the wall clock (see idleWatermarkMs), for the partitions this
- * member owns, so that windows close while a partition carries no traffic.
+ * Lets idle partitions' watermarks follow the wall clock (see idleWatermarkMs), so that windows close
+ * while a partition carries no traffic. `partitions` are the caught-up ones this member owns (see
+ * idlePartitions); of those, only the ones whose last batch committed more than `idleAfterMs` ago move.
  */
 export async function advanceIdleWatermarks(
   pool: Pool,

@@ -29,7 +29,7 @@ export {
   type SilenceOpenAction,
   type SilenceResolveAction,
 } from './silence-rule';
-export { evaluateThreshold } from './threshold-rule';
+export { evaluateThreshold, rearmAfterPersonResolved } from './threshold-rule';
 export type {
   AlertReading,
   EscalateAlertAction,

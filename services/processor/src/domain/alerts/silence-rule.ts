@@ -11,6 +11,11 @@ export interface DeviceLiveness {
   readonly lastSeenMs: number;
   /** Whether this rule already has an unresolved alert (open or acknowledged) for the device. */
   readonly hasOpenAlert: boolean;
+  /**
+   * When the newest alert of this rule that a person resolved for the device had opened (event time,
+   * epoch ms), or null when a person never resolved one.
+   */
+  readonly personResolvedOpenedAtMs: number | null;
 }
 
 /**
@@ -43,7 +48,12 @@ export type SilenceAction = SilenceOpenAction | SilenceResolveAction;
  * The devices that have gone silent and have no silence alert yet: newest reading strictly older than
  * `referenceMs - silentMs`. `referenceMs` is the stream's current event time for the partition the
  * devices belong to (supplied by the caller), not the wall clock, so a replay or a paused simulator
- * does not make every device look silent. Result in the order of `devices`.
+ * does not make every device look silent.
+ *
+ * One alert per silence: a silence runs from the device's newest reading (`lastSeenMs`) until its next
+ * one, and its alert opens at `lastSeenMs + silentMs`. A person who resolves that alert has dismissed this
+ * silence, so a device whose person-resolved alert opened at or after that instant is skipped until it
+ * speaks again and a new silence begins. Result in the order of `devices`.
  */
 export function findSilentDevices(
   rule: SilenceRule,
@@ -51,7 +61,12 @@ export function findSilentDevices(
   referenceMs: number,
 ): SilenceOpenAction[] {
   return devices
-    .filter((device) => !device.hasOpenAlert && device.lastSeenMs < referenceMs - rule.silentMs)
+    .filter(
+      (device) =>
+        !device.hasOpenAlert &&
+        device.lastSeenMs < referenceMs - rule.silentMs &&
+        !dismissed(device, device.lastSeenMs + rule.silentMs),
+    )
     .map((device) => ({
       type: 'open',
       ruleId: rule.id,
@@ -71,6 +86,11 @@ export function findSilentDevices(
         lastSeen: new Date(device.lastSeenMs).toISOString(),
       }),
     }));
+}
+
+/** A person resolved the alert of the silence that began to count at `silentAtMs`. */
+function dismissed(device: DeviceLiveness, silentAtMs: number): boolean {
+  return device.personResolvedOpenedAtMs !== null && device.personResolvedOpenedAtMs >= silentAtMs;
 }
 
 /**

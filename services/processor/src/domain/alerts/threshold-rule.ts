@@ -21,8 +21,9 @@ import { INITIAL_THRESHOLD_STATE, type OpenAlertState, type ThresholdState } fro
  * - **Resolve.** When a reading leaves every level's band (back past the lowest level's clear threshold).
  *   No new alert opens before resolvedAt + `cooldownMs` (event time, inclusive); a condition that kept
  *   holding through the cooldown opens at the first reading once it is over.
- * - **Humans.** Acknowledging or resolving in the API does not reach this state: the engine still sees
- *   its episode open until the value clears, and its escalate/resolve then match no unresolved row.
+ * - **Humans.** Acknowledging in the API changes nothing here: the engine escalates and resolves an
+ *   acknowledged alert as any other. A person resolving it while the condition still holds re-arms the
+ *   rule (see {@link rearmAfterPersonResolved}), which the caller applies before this call.
  *
  * Readings of other sensor types are ignored, so a device's whole batch may be passed. Readings of
  * several devices in one call are a programming error and throw.
@@ -51,6 +52,32 @@ export function evaluateThreshold(
     if (next.action) actions.push(next.action);
   }
   return { state: current, actions, skippedOutOfOrder, changed: current !== initial };
+}
+
+/**
+ * A person resolved the alert `state` has open (the caller found no unresolved alert row for it) while,
+ * as far as the engine knows, its condition still holds. The rule is re-armed rather than left believing
+ * in an alert that no longer exists (whose escalation and resolve would then update nothing):
+ * - the episode is forgotten (`open` = null), with no cooldown: a person's resolve is not a clear;
+ * - a level at or below the resolved alert's severity must hold for `forMs` again, counted from the
+ *   newest reading evaluated before the engine learnt of the resolve (`lastTsMs`): if it still holds
+ *   then, a new alert opens, so a resolve cannot silence a condition that never cleared;
+ * - a more severe level that was building keeps its clock: the person never saw it, so it opens (as a
+ *   new alert) exactly when it would have escalated the resolved one. Escalation is never lost.
+ * Pure; a state without an open alert is returned as it is.
+ */
+export function rearmAfterPersonResolved(rule: ThresholdRule, state: ThresholdState): ThresholdState {
+  const open = state.open;
+  if (open === null) return state;
+  const heldSinceMs: Partial<Record<Severity, number>> = {};
+  for (const level of rule.levels) {
+    const since = state.heldSinceMs[level.severity];
+    if (since === undefined) continue;
+    const resolved = severityRank(level.severity) <= severityRank(open.severity);
+    heldSinceMs[level.severity] =
+      resolved && state.lastTsMs !== null ? Math.max(since, state.lastTsMs) : since;
+  }
+  return { ...state, open: null, heldSinceMs };
 }
 
 function step(
