@@ -390,6 +390,11 @@ describe('API (real processor, PostgreSQL and Kafka)', () => {
     await problem(await post('/api/v1/alerts/abc/resolve', { key: KEY }), 400);
     await problem(await post(`/api/v1/alerts/${id}/resolve`, { key: KEY, body: '{"by":' }), 400);
     await problem(await post(`/api/v1/alerts/${id}/resolve`, { key: KEY, body: '{"who":"x"}' }), 400);
+    // A person resolving as "engine" would look like the engine's own resolve to the processor.
+    expect(
+      (await problem(await post(`/api/v1/alerts/${id}/resolve`, { key: KEY, body: '{"by":"ENGINE"}' }), 400))
+        .detail,
+    ).toContain('reserved');
     await problem(
       await post(`/api/v1/alerts/${id}/resolve`, { key: KEY, body: 'by=x', type: 'text/plain' }),
       415,

@@ -37,4 +37,9 @@ describe('API keys', () => {
     expect(problems.join('\n')).not.toContain('not-a-hash');
     expect(problems[2]).toContain('"a" appears twice');
   });
+
+  it('refuses the name "engine", which the processor reads as its own resolves', () => {
+    const { problems } = parseApiKeys([`Engine:${'a'.repeat(64)}`]);
+    expect(problems).toEqual(['API_KEYS name "engine" is reserved for the alert engine']);
+  });
 });

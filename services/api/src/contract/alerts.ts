@@ -63,6 +63,14 @@ export const alertParams = z.strictObject({
 
 export const alertActionBody = z
   .strictObject({
-    by: z.string().trim().min(1).max(128).optional().describe('Who acts; the API key name when omitted.'),
+    by: z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      // The processor tells its own resolves from a person's by this name: a person may not take it.
+      .refine((by) => by.toLowerCase() !== 'engine', { message: '"engine" is reserved for the alert engine' })
+      .optional()
+      .describe('Who acts; the API key name when omitted. Not `engine`, which names the alert engine.'),
   })
   .meta({ id: 'AlertAction' });

@@ -31,6 +31,9 @@ export function parseApiKeys(entries: readonly string[]): { keys: ApiKey[]; prob
       return;
     }
     if (names.has(m[1])) problems.push(`API_KEYS names must be unique; "${m[1]}" appears twice`);
+    // A key's name is who acknowledges or resolves with it; the processor reads "engine" as its own resolve.
+    if (m[1].toLowerCase() === 'engine')
+      problems.push('API_KEYS name "engine" is reserved for the alert engine');
     names.add(m[1]);
     keys.push({ name: m[1], sha256: Buffer.from(m[2], 'hex') });
   });
