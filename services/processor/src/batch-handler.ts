@@ -1,10 +1,16 @@
-import type { ConsumedBatch, Logger, MessageProducer, Pool } from '@telemetry-pulse/shared';
-import { applyBatch, type ApplyDeps, type BatchOutcome } from './apply-batch';
+import type { ConsumedBatch, ConsumedRecord, Logger, MessageProducer, Pool } from '@telemetry-pulse/shared';
+import { applyBatch, mergeOutcomes, type ApplyDeps, type BatchOutcome } from './apply-batch';
 import { publishDeadLetters } from './adapters/dlq-publisher';
-import { markDeadLettersPublished, unpublishedDeadLetters } from './adapters/postgres/dead-letters';
+import {
+  markDeadLetterRefused,
+  markDeadLettersPublished,
+  unpublishedDeadLetters,
+} from './adapters/postgres/dead-letters';
 import { backoffMs, classifyFailure } from './domain/failures';
-import { validateRecords } from './domain/plan-batch';
+import { applyIsolating, type StepResult } from './domain/isolate';
+import { validateRecords, type RejectedRecord, type ValidReading } from './domain/plan-batch';
 import type { ProcessorMetrics } from './metrics';
+import { createStuckPartitions, type StuckPartition, type StuckPartitions } from './stuck-partitions';
 
 export interface HandlerDeps extends ApplyDeps {
   readonly pool: Pool;
@@ -17,6 +23,11 @@ export interface HandlerDeps extends ApplyDeps {
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly pauseAfterMs: number;
+  /**
+   * Attempts of a batch failing for a reason that is not transient before its records are applied in
+   * parts and the failing ones dead-lettered as PROCESSING_FAILED.
+   */
+  readonly failedBatchAttempts: number;
   readonly now?: () => number;
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -24,14 +35,43 @@ export interface HandlerDeps extends ApplyDeps {
   readonly heartbeatEveryMs?: number;
 }
 
+export interface BatchHandler {
+  handle(batch: ConsumedBatch): Promise<void>;
+  /** Partitions whose batch failed (not transiently) and has not been applied since; for /readyz. */
+  stuckPartitions(): StuckPartition[];
+}
+
+/** A failure of the batch's own work (not transient), as opposed to losing the partition or the group. */
+class BatchFailure extends Error {
+  constructor(cause: unknown) {
+    super(describeError(cause), { cause });
+    this.name = 'BatchFailure';
+  }
+}
+const isBatchFailure = (err: unknown): err is BatchFailure => err instanceof BatchFailure;
+
+/** The error's text for a dead letter or a log: message, and the SQLSTATE when PostgreSQL sent one. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const { code } = err as { code?: unknown };
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)
+    ? `${err.message} (SQLSTATE ${code})`
+    : err.message;
+}
+
 /**
  * Handles one partition batch end to end: validate; apply in one transaction (retrying transient
  * failures with backoff, pausing the partition during a long outage, heartbeating all along); publish
  * the batch's dead letters and wait for their acknowledgement; only then commit the Kafka offset.
  * If the member stops or loses the partition first, it returns without committing: the next owner
- * re-reads the batch and the stored progress makes that harmless.
+ * re-reads the batch and the stored progress makes that harmless. A batch that fails for another reason
+ * (a bug) is given back and retried after a pause, so the other partitions keep flowing; after
+ * `failedBatchAttempts` failures its failing records are isolated and dead-lettered (PROCESSING_FAILED).
  */
-export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) => Promise<void> {
+export function createBatchHandler(
+  deps: HandlerDeps,
+  stuck: StuckPartitions = createStuckPartitions((n) => deps.metrics.stuckPartitions.set(n)),
+): BatchHandler {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -67,7 +107,7 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
     return false;
   }
 
-  /** Runs `fn` until it succeeds; transient failures are retried, others rethrown. */
+  /** Runs `fn` until it succeeds; transient failures are retried, others rethrown as a BatchFailure. */
   async function retrying<T>(
     batch: ConsumedBatch,
     what: string,
@@ -80,7 +120,7 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
         try {
           return await heartbeating(batch, () => fn(attempt));
         } catch (err) {
-          if (classifyFailure(err) === 'fatal') throw err;
+          if (classifyFailure(err) === 'fatal') throw new BatchFailure(err);
           metrics.retries.inc();
           const log = attempt === 1 || attempt % 10 === 0 ? deps.logger.warn : deps.logger.debug;
           log.call(
@@ -113,18 +153,18 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
     }
   }
 
-  return async (batch) => {
-    const records = batch.records;
-    if (records.length === 0) return;
-    const first = records[0];
-    const last = records[records.length - 1];
-    if (!first || !last) return;
-    const startedAt = now();
-    metrics.consumed.inc(records.length);
-    metrics.batchSize.observe(records.length);
-    const { valid, rejected } = validateRecords(records, now(), deps.maxFutureSkewMs);
-
-    const outcome = await retrying(batch, 'apply batch', async (attempt) => {
+  /** One transaction over `slice` (inclusive offsets), transient failures retried; undefined = abandon. */
+  function applySlice(
+    batch: ConsumedBatch,
+    slice: readonly ConsumedRecord[],
+    valid: readonly ValidReading[],
+    rejected: readonly RejectedRecord[],
+    attempt?: number,
+  ): Promise<BatchOutcome | undefined> {
+    const first = slice[0];
+    const last = slice[slice.length - 1];
+    if (!first || !last) throw new Error('applySlice needs at least one record');
+    return retrying(batch, 'apply batch', async (retry) => {
       const endTimer = metrics.txDuration.startTimer();
       try {
         const result = await applyBatch(deps, {
@@ -136,7 +176,7 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
           highWatermark: batch.highWatermark,
           valid,
           rejected,
-          attempt,
+          attempt: attempt ?? retry,
         });
         endTimer({ outcome: 'commit' });
         return result;
@@ -145,7 +185,151 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
         throw err;
       }
     });
-    if (!outcome) return; // stopping or partition lost: nothing committed, the next owner redoes it
+  }
+
+  /**
+   * After `failedBatchAttempts` failures: applies the batch in halves, down to single records, and
+   * dead-letters each record that still fails alone as PROCESSING_FAILED, in its own transaction with the
+   * progress past it (nothing lost, nothing applied twice). Undefined when the batch must be abandoned.
+   */
+  async function isolate(
+    batch: ConsumedBatch,
+    valid: readonly ValidReading[],
+    rejected: readonly RejectedRecord[],
+    attempts: number,
+  ): Promise<{ outcome: BatchOutcome; isolated: number } | undefined> {
+    const outcomes: BatchOutcome[] = [];
+    let isolated = 0;
+    const step = (o: BatchOutcome | undefined): StepResult => {
+      if (!o) return 'abandon';
+      outcomes.push(o);
+      return 'done';
+    };
+    const result = await applyIsolating(
+      batch.records,
+      isBatchFailure,
+      async (slice) => {
+        const offsets = new Set(slice.map((r) => r.offset));
+        return step(
+          await applySlice(
+            batch,
+            slice,
+            valid.filter((v) => offsets.has(v.offset)),
+            rejected.filter((r) => offsets.has(r.record.offset)),
+          ),
+        );
+      },
+      async (record, failure) => {
+        const where = { topic: batch.topic, partition: batch.partition, offset: record.offset };
+        const err = failure.cause;
+        const reason = describeError(err);
+        deps.logger.error({ ...where, err, attempts }, 'record keeps failing its batch; dead-lettering it');
+        const letter = (r: ConsumedRecord, why: string): Promise<BatchOutcome | undefined> =>
+          applySlice(batch, [r], [], [{ record: r, code: 'PROCESSING_FAILED', reason: why }], attempts);
+        let outcome: BatchOutcome | undefined;
+        try {
+          outcome = await letter(record, reason);
+        } catch (letterErr) {
+          if (!isBatchFailure(letterErr)) throw letterErr;
+          // The dead letter itself cannot be written with the record's bytes: keep the row without them.
+          const why = describeError(letterErr.cause);
+          deps.logger.error(
+            { ...where, err: letterErr.cause },
+            'dead letter not storable with its bytes; storing it without',
+          );
+          outcome = await letter(
+            { ...record, key: null, value: null },
+            `${reason}; its key and value could not be stored with it (${why}): read them at this offset of the topic`,
+          );
+        }
+        if (outcome && !outcome.alreadyApplied) isolated += 1;
+        return step(outcome);
+      },
+    );
+    if (result === 'abandon') return undefined;
+    return { outcome: mergeOutcomes(outcomes), isolated };
+  }
+
+  /** Counts a failed attempt; before the bound, pauses the partition for a backoff and gives the batch back. */
+  function failed(batch: ConsumedBatch, err: unknown, attempts: number): void {
+    const first = batch.records[0]?.offset ?? '';
+    metrics.batchFailures.inc();
+    stuck.mark({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: first,
+      attempts,
+      error: describeError(err),
+      sinceMs: stuck.get(batch.topic, batch.partition)?.sinceMs ?? now(),
+    });
+    const delayMs = deps.retryBaseMs + backoffMs(attempts, deps.retryBaseMs, deps.retryMaxMs, random);
+    deps.logger.error(
+      {
+        err,
+        topic: batch.topic,
+        partition: batch.partition,
+        firstOffset: first,
+        attempts,
+        isolateAfter: deps.failedBatchAttempts,
+        retryInMs: delayMs,
+      },
+      'batch failed (not a transient failure); the partition waits and tries again, the others go on',
+    );
+    // Given back uncommitted, the batch is fetched again once resumed; meanwhile the fetcher serves the
+    // other partitions (kafkajs waits for every batch of a fetch before fetching again).
+    batch.pause();
+    setTimeout(() => batch.resume(), delayMs).unref();
+  }
+
+  async function handle(batch: ConsumedBatch): Promise<void> {
+    const records = batch.records;
+    if (records.length === 0) return;
+    const first = records[0];
+    const last = records[records.length - 1];
+    if (!first || !last) return;
+    const startedAt = now();
+    const before = stuck.get(batch.topic, batch.partition);
+    const attempts = (before?.offset === first.offset ? before.attempts : 0) + 1;
+    if (attempts === 1) {
+      metrics.consumed.inc(records.length);
+      metrics.batchSize.observe(records.length);
+    }
+    const { valid, rejected } = validateRecords(records, now(), deps.maxFutureSkewMs);
+
+    let outcome: BatchOutcome | undefined;
+    try {
+      let isolated = 0;
+      if (attempts <= deps.failedBatchAttempts) {
+        outcome = await applySlice(batch, records, valid, rejected);
+      } else {
+        deps.logger.warn(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            firstOffset: first.offset,
+            attempts: attempts - 1,
+          },
+          'batch failed every attempt; applying it in parts to find the failing records',
+        );
+        const result = await isolate(batch, valid, rejected, attempts - 1);
+        outcome = result?.outcome;
+        isolated = result?.isolated ?? 0;
+      }
+      if (!outcome) return; // stopping or partition lost: nothing committed, the next owner redoes it
+      // A dead letter and the progress past it are stored together, so when every record was new and none
+      // was rejected or isolated there is none to publish; otherwise (a redelivery included) look.
+      const mayHaveDeadLetters = rejected.length > 0 || isolated > 0 || outcome.skippedRecords > 0;
+      if (mayHaveDeadLetters) {
+        const published = await retrying(batch, 'publish dead letters', () =>
+          publishPending(batch, last.offset),
+        );
+        if (!published) return;
+      }
+    } catch (err) {
+      if (!isBatchFailure(err)) throw err; // the partition or the group was lost: kafkajs handles that
+      failed(batch, err.cause, attempts);
+      return;
+    }
     if (outcome.abandonedOffset !== null) {
       deps.logger.error(
         {
@@ -159,44 +343,51 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
         "the partition ends before the offset this group had applied: the topic was recreated or truncated; applying its records from here (the old log's dead letters moved to dead_letters_superseded)",
       );
     }
-
-    // Dead letters can only be pending for offsets of this batch (an unpublished one keeps its batch's
-    // offset uncommitted, so the batch comes back): no rejected record, nothing to look up.
-    const published =
-      rejected.length === 0
-        ? []
-        : await retrying(batch, 'publish dead letters', async () => {
-            const pending = await unpublishedDeadLetters(
-              deps.pool,
-              deps.group,
-              batch.topic,
-              batch.partition,
-              last.offset,
-            );
-            const headersByOffset = new Map(records.map((r) => [r.offset, r.headers]));
-            await publishDeadLetters(
-              deps.dlqProducer,
-              deps.dlqTopic,
-              { topic: batch.topic, partition: batch.partition, group: deps.group },
-              pending,
-              (offset) => headersByOffset.get(offset) ?? {},
-            );
-            await markDeadLettersPublished(
-              deps.pool,
-              deps.group,
-              batch.topic,
-              batch.partition,
-              pending.map((p) => p.offset),
-            );
-            return pending;
-          });
-    if (!published) return;
-    for (const p of published) metrics.deadLettered.inc({ code: p.errorCode });
-
     await batch.commit(last.offset);
+    stuck.clear(batch.topic, batch.partition);
     record(outcome, batch);
     metrics.batchDuration.observe((now() - startedAt) / 1000);
-  };
+  }
+
+  /**
+   * Publishes the partition's pending dead letters up to `lastOffset` and marks them published; one the
+   * dead-letter topic refuses (too large for it, invalid) is marked refused, with an error log naming it,
+   * so the partition moves on. Other failures are thrown (and retried when transient).
+   */
+  async function publishPending(batch: ConsumedBatch, lastOffset: string): Promise<true> {
+    const { group } = deps;
+    const pending = await unpublishedDeadLetters(deps.pool, group, batch.topic, batch.partition, lastOffset);
+    const headersByOffset = new Map(batch.records.map((r) => [r.offset, r.headers]));
+    const { published, refused } = await publishDeadLetters(
+      deps.dlqProducer,
+      deps.dlqTopic,
+      { topic: batch.topic, partition: batch.partition, group },
+      pending,
+      (offset) => headersByOffset.get(offset) ?? {},
+    );
+    const offsets = published.map((p) => p.offset);
+    await markDeadLettersPublished(deps.pool, group, batch.topic, batch.partition, offsets);
+    for (const p of published) metrics.deadLettered.inc({ code: p.errorCode });
+    for (const { row, error } of refused) {
+      await markDeadLetterRefused(deps.pool, group, batch.topic, batch.partition, row.offset, error);
+      metrics.deadLettersRefused.inc({ code: row.errorCode });
+      deps.logger.error(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: row.offset,
+          code: row.errorCode,
+          valueBytes: row.value?.length ?? 0,
+          dlqTopic: deps.dlqTopic,
+          error,
+        },
+        'the dead-letter topic refused this dead letter; it stays in dead_letters (publish_error) and the partition moves on',
+      );
+    }
+    return true;
+  }
+
+  return { handle, stuckPartitions: () => stuck.list() };
 
   function record(o: BatchOutcome, batch: ConsumedBatch): void {
     metrics.stored.inc(o.stored);
