@@ -296,4 +296,55 @@ describe('a record the database fails on, on one partition of six (real Kafka an
     expect(sumOf(metrics, 'telemetry_processor_stuck_partitions')).toBe(0);
     expect((await fetch(`http://127.0.0.1:${opsPort}/readyz`)).status).toBe(200);
   });
+  it('records a dead letter without its bytes when even the dead letter cannot be written with them', async () => {
+    const { kafka, pool, producer, topic, group } = fx;
+    // The database refuses this key's dead letters while they carry the record's bytes.
+    await pool.query(`
+      CREATE FUNCTION refuse_letter() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'simulated bug: cannot store this dead letter'; END $$;
+      CREATE TRIGGER refuse_letter BEFORE INSERT ON dead_letters FOR EACH ROW
+        WHEN (NEW.message_key = 'undeliverable'::bytea AND NEW.message_value IS NOT NULL)
+        EXECUTE FUNCTION refuse_letter();`);
+    const before = await appliedRecords(pool, group, topic);
+    const good = readings(50, 24, Date.now() - 3600_000);
+    await producer.send({
+      topic,
+      messages: [
+        ...good.slice(0, 25).map((e) => ({ partition: 4, key: e.device_id, value: JSON.stringify(e) })),
+        { partition: 4, key: 'undeliverable', value: 'not json' },
+        ...good.slice(25).map((e) => ({ partition: 4, key: e.device_id, value: JSON.stringify(e) })),
+      ],
+    });
+    await waitFor(
+      'the batch applied',
+      async () => ((await appliedRecords(pool, group, topic)) >= before + 51 ? true : undefined),
+      60_000,
+    );
+    await committedToEnd(kafka, group, topic);
+    const letter = await pool.query<{
+      error_code: string;
+      error_message: string;
+      key: Buffer | null;
+      value: Buffer | null;
+    }>(
+      `SELECT error_code, error_message, message_key AS key, message_value AS value
+         FROM dead_letters WHERE topic = $1 AND partition = 4`,
+      [topic],
+    );
+    expect(letter.rows).toEqual([
+      {
+        error_code: 'PROCESSING_FAILED',
+        error_message: expect.stringMatching(
+          /^simulated bug: cannot store this dead letter \(SQLSTATE P0001\); its key and value could not be stored with it/,
+        ),
+        key: null,
+        value: null,
+      },
+    ]);
+    const stored = await pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM raw_events WHERE event_id = ANY($1::uuid[])',
+      [good.map((e) => e.event_id)],
+    );
+    expect(stored.rows[0]?.n).toBe(good.length);
+  });
 });

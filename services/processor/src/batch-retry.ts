@@ -28,7 +28,7 @@ export const isBatchFailure = (err: unknown): err is BatchFailure => err instanc
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const { code } = err as { code?: unknown };
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)
+  return typeof code === 'string' && /^(?=[A-Z]*[0-9])[0-9A-Z]{5}$/.test(code)
     ? `${err.message} (SQLSTATE ${code})`
     : err.message;
 }
