@@ -5,11 +5,11 @@
  * message), so whatever a producer sent can end up in one.
  */
 
-// eslint-disable-next-line no-control-regex
 const CONTROL_OR_LONE_SURROGATE =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-// eslint-disable-next-line no-control-regex
 const NUL_OR_LONE_SURROGATE =
+  // eslint-disable-next-line no-control-regex
   /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
