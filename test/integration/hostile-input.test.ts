@@ -65,6 +65,50 @@ describe('hostile input at the broker (real Kafka and PostgreSQL)', () => {
       deadLetter: 'INVALID_JSON',
     },
   );
+  // Zero bytes and control characters outside strings: JSON.parse quotes them in its error text, which once
+  // went to dead_letters.error_message and made PostgreSQL refuse the whole batch, forever (issue 14).
+  const event = json(good());
+  add('NUL before the JSON', Buffer.from(`\u0000${event}`), { deadLetter: 'INVALID_JSON' });
+  add('NUL between tokens', Buffer.from(event.replace('"value":', '"value":\u0000')), {
+    deadLetter: 'INVALID_JSON',
+  });
+  add('NUL after the JSON', Buffer.from(`${event}\u0000`), { deadLetter: 'INVALID_JSON' });
+  add(
+    'Confluent framing (0x00, 4-byte schema id, JSON)',
+    Buffer.concat([Buffer.from([0, 0, 0, 0, 42]), Buffer.from(event)]),
+    {
+      deadLetter: 'INVALID_JSON',
+    },
+  );
+  add(
+    'Confluent framing with an Avro body',
+    Buffer.from([0, 0, 0, 0, 7, 0x14, 0x64, 0x65, 0x76, 0x2d, 0x31, 0, 0, 0, 0x80, 0x3f]),
+    {
+      deadLetter: 'INVALID_JSON',
+    },
+  );
+  add(
+    'Apicurio framing (0x00, 8-byte global id, JSON)',
+    Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 9]), Buffer.from(event)]),
+    {
+      deadLetter: 'INVALID_JSON',
+    },
+  );
+  add(
+    'invalid UTF-8 in device_id',
+    Buffer.concat([
+      Buffer.from(event.slice(0, event.indexOf('hostile-dev') + 7)),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(event.slice(event.indexOf('hostile-dev') + 7)),
+    ]),
+    {
+      deadLetter: 'INVALID_JSON',
+    },
+  );
+  add('latin-1 text (not UTF-8)', Buffer.from(json(good({ device_id: 'büro-1' })), 'latin1'), {
+    deadLetter: 'INVALID_JSON',
+  });
+  add('a 900 KB value', Buffer.alloc(900 * 1024, 'x'), { deadLetter: 'MESSAGE_TOO_LARGE' });
   // JSON.parse keeps a lone surrogate; it reaches PostgreSQL as U+FFFD, never as invalid UTF-8.
   addEvent('lone surrogate in device_id', good({ device_id: 'dev-\ud800' }), { stored: true });
   addEvent('NUL in an unknown field (ignored)', good({ note: 'a\u0000b' }), { stored: true });
@@ -156,6 +200,18 @@ describe('hostile input at the broker (real Kafka and PostgreSQL)', () => {
     expect(letters.rows.map((r, i) => [letterCases[i]?.name, digest(r.message_value)])).toEqual(
       letterCases.map((c) => [c.name, digest(c.value)]),
     );
+
+    // Every error text was stored, printable (the bytes it quotes escaped), and says what is wrong.
+    const messages = await pool.query<{ error_message: string }>(
+      `SELECT error_message FROM dead_letters WHERE topic = $1 ORDER BY "offset"`,
+      [topic],
+    );
+    const byCase = new Map(letterCases.map((c, i) => [c.name, messages.rows[i]?.error_message ?? '']));
+    // eslint-disable-next-line no-control-regex
+    expect([...byCase].filter(([, message]) => /[\u0000-\u001f]/.test(message))).toEqual([]);
+    expect(byCase.get('Confluent framing (0x00, 4-byte schema id, JSON)')).toMatch(/schema-registry framing/);
+    expect(byCase.get('NUL between tokens')).toContain('\\u0000');
+    expect(byCase.get('invalid UTF-8 in device_id')).toMatch(/not valid UTF-8: byte \d+ \(ff fe/);
 
     for (const c of cases.filter((x) => 'stored' in x.expect)) {
       const id = c.eventId ?? (JSON.parse(String(c.value)) as { event_id: string }).event_id;

@@ -25,6 +25,8 @@ export interface ProcessorFixture {
 export async function openProcessorFixture(opts: {
   prefix: string;
   partitions: number;
+  /** Topic-level configuration of the DLQ topic, e.g. a small `max.message.bytes`. */
+  dlqTopicConfig?: Readonly<Record<string, string>>;
 }): Promise<ProcessorFixture> {
   const kafka = testKafka();
   const topic = uniqueName(`it.${opts.prefix}`);
@@ -37,7 +39,11 @@ export async function openProcessorFixture(opts: {
   await admin.createTopics({
     topics: [
       { topic, numPartitions: opts.partitions },
-      { topic: dlqTopic, numPartitions: 1 },
+      {
+        topic: dlqTopic,
+        numPartitions: 1,
+        configEntries: Object.entries(opts.dlqTopicConfig ?? {}).map(([name, value]) => ({ name, value })),
+      },
     ],
     waitForLeaders: true,
   });

@@ -72,6 +72,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: config.retryMaxMs,
     pauseAfterMs: config.pauseAfterMs,
+    failedBatchAttempts: config.failedBatchAttempts,
     now,
   });
 
@@ -80,7 +81,12 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       .query('SELECT 1')
       .then(() => ({ ok: true }))
       .catch((err: unknown) => ({ ok: false, detail: err instanceof Error ? err.message : String(err) }));
-    const partitions = consumer.assignment().flatMap((a) => a.partitions);
+    const assignment = consumer.assignment();
+    const partitions = assignment.flatMap((a) => a.partitions);
+    // Only partitions still assigned here: one that moved to another member is that member's concern.
+    const stuck = handler
+      .stuckPartitions()
+      .filter((s) => assignment.some((a) => a.topic === s.topic && a.partitions.includes(s.partition)));
     const checks = {
       database,
       broker: consumer.isMember()
@@ -90,6 +96,18 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         partitions.length > 0
           ? { ok: true, detail: partitions.join(',') }
           : { ok: false, detail: 'no partition assigned' },
+      failingPartitions:
+        stuck.length === 0
+          ? { ok: true }
+          : {
+              ok: false,
+              detail: stuck
+                .map(
+                  (s) =>
+                    `${s.topic}/${s.partition} at offset ${s.offset}: ${s.attempts} failed attempt(s) since ${new Date(s.sinceMs).toISOString()}: ${s.error}`,
+                )
+                .join('; '),
+            },
     };
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   }
@@ -156,7 +174,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       await deps.ensureTopics();
       await deps.dlqProducer.connect();
       const opsPort = await ops.listen();
-      await consumer.start(handler);
+      await consumer.start(handler.handle);
       timer = setInterval(() => {
         maintaining = maintain().catch((err: unknown) =>
           log.warn({ err }, 'maintenance pass failed; will retry'),

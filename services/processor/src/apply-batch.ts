@@ -135,3 +135,25 @@ function emptyOutcome(
 ): Omit<BatchOutcome, 'alreadyApplied' | 'skippedRecords' | 'abandonedOffset' | 'supersededDeadLetters'> {
   return { stored: 0, duplicates: 0, late: 0, tooLate: 0, revisions: 0, alerts: NO_ALERTS, watermarkMs };
 }
+
+/** One outcome for a batch applied in several transactions (in offset order), as if applied in one. */
+export function mergeOutcomes(parts: readonly BatchOutcome[]): BatchOutcome {
+  const sum = (f: (o: BatchOutcome) => number): number => parts.reduce((n, o) => n + f(o), 0);
+  const withClock = parts.filter((o) => o.watermarkMs !== null);
+  return {
+    alreadyApplied: parts.every((o) => o.alreadyApplied),
+    skippedRecords: sum((o) => o.skippedRecords),
+    stored: sum((o) => o.stored),
+    duplicates: sum((o) => o.duplicates),
+    late: sum((o) => o.late),
+    tooLate: sum((o) => o.tooLate),
+    revisions: sum((o) => o.revisions),
+    alerts: {
+      transitions: parts.flatMap((o) => o.alerts.transitions),
+      skippedOutOfOrder: sum((o) => o.alerts.skippedOutOfOrder),
+    },
+    watermarkMs: withClock[withClock.length - 1]?.watermarkMs ?? null,
+    abandonedOffset: parts.find((o) => o.abandonedOffset !== null)?.abandonedOffset ?? null,
+    supersededDeadLetters: sum((o) => o.supersededDeadLetters),
+  };
+}

@@ -1,27 +1,34 @@
-import type { ConsumedBatch, Logger, MessageProducer, Pool } from '@telemetry-pulse/shared';
-import { applyBatch, type ApplyDeps, type BatchOutcome } from './apply-batch';
+import type { ConsumedBatch, ConsumedRecord, MessageProducer, Pool } from '@telemetry-pulse/shared';
+import { applyBatch, mergeOutcomes, type ApplyDeps, type BatchOutcome } from './apply-batch';
 import { publishDeadLetters } from './adapters/dlq-publisher';
-import { markDeadLettersPublished, unpublishedDeadLetters } from './adapters/postgres/dead-letters';
-import { backoffMs, classifyFailure } from './domain/failures';
-import { validateRecords } from './domain/plan-batch';
-import type { ProcessorMetrics } from './metrics';
+import {
+  markDeadLetterRefused,
+  markDeadLettersPublished,
+  unpublishedDeadLetters,
+} from './adapters/postgres/dead-letters';
+import { createBatchRetry, describeError, isBatchFailure, type BatchRetryDeps } from './batch-retry';
+import { backoffMs } from './domain/failures';
+import { applyIsolating, type StepResult } from './domain/isolate';
+import { validateRecords, type RejectedRecord, type ValidReading } from './domain/plan-batch';
+import { createStuckPartitions, type StuckPartition, type StuckPartitions } from './stuck-partitions';
 
-export interface HandlerDeps extends ApplyDeps {
+export interface HandlerDeps extends ApplyDeps, BatchRetryDeps {
   readonly pool: Pool;
   readonly dlqProducer: MessageProducer;
-  readonly metrics: ProcessorMetrics;
-  readonly logger: Logger;
   readonly group: string;
   readonly dlqTopic: string;
   readonly maxFutureSkewMs: number;
-  readonly retryBaseMs: number;
-  readonly retryMaxMs: number;
-  readonly pauseAfterMs: number;
-  readonly now?: () => number;
-  readonly random?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** How often the group is told this member is alive while a batch's work runs (default 1 s). */
-  readonly heartbeatEveryMs?: number;
+  /**
+   * Attempts of a batch failing for a reason that is not transient before its records are applied in
+   * parts and the failing ones dead-lettered as PROCESSING_FAILED.
+   */
+  readonly failedBatchAttempts: number;
+}
+
+export interface BatchHandler {
+  handle(batch: ConsumedBatch): Promise<void>;
+  /** Partitions whose batch failed (not transiently) and has not been applied since; for /readyz. */
+  stuckPartitions(): StuckPartition[];
 }
 
 /**
@@ -29,102 +36,31 @@ export interface HandlerDeps extends ApplyDeps {
  * failures with backoff, pausing the partition during a long outage, heartbeating all along); publish
  * the batch's dead letters and wait for their acknowledgement; only then commit the Kafka offset.
  * If the member stops or loses the partition first, it returns without committing: the next owner
- * re-reads the batch and the stored progress makes that harmless.
+ * re-reads the batch and the stored progress makes that harmless. A batch that fails for another reason
+ * (a bug) is given back and retried after a pause, so the other partitions keep flowing; after
+ * `failedBatchAttempts` failures its failing records are isolated and dead-lettered (PROCESSING_FAILED).
  */
-export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) => Promise<void> {
+export function createBatchHandler(
+  deps: HandlerDeps,
+  stuck: StuckPartitions = createStuckPartitions((n) => deps.metrics.stuckPartitions.set(n)),
+): BatchHandler {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const { metrics } = deps;
-  const heartbeatEveryMs = deps.heartbeatEveryMs ?? 1_000;
+  const retrying = createBatchRetry(deps);
 
-  /**
-   * Runs `work` while heartbeating on a timer: kafkajs only heartbeats between batches or when asked, so a
-   * database slower than the session timeout would otherwise cost the membership mid-transaction, and the
-   * partition's next owner would read the batch again (and so on, batch after batch). A failed heartbeat
-   * (rebalance under way) is left to the commit and `isActive()`, which already handle a lost partition.
-   */
-  async function heartbeating<T>(batch: ConsumedBatch, work: () => Promise<T>): Promise<T> {
-    const timer = setInterval(() => {
-      batch.heartbeat().catch(() => undefined);
-    }, heartbeatEveryMs);
-    try {
-      return await work();
-    } finally {
-      clearInterval(timer);
-    }
-  }
-
-  /** Waits `ms` while keeping the group membership alive; false when the batch must be abandoned. */
-  async function waitActive(batch: ConsumedBatch, ms: number): Promise<boolean> {
-    const until = now() + ms;
-    while (batch.isActive()) {
-      await batch.heartbeat();
-      const left = until - now();
-      if (left <= 0) return true;
-      await sleep(Math.min(left, heartbeatEveryMs));
-    }
-    return false;
-  }
-
-  /** Runs `fn` until it succeeds; transient failures are retried, others rethrown. */
-  async function retrying<T>(
+  /** One transaction over `slice` (inclusive offsets), transient failures retried; undefined = abandon. */
+  function applySlice(
     batch: ConsumedBatch,
-    what: string,
-    fn: (attempt: number) => Promise<T>,
-  ): Promise<T | undefined> {
-    const started = now();
-    let paused = false;
-    try {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          return await heartbeating(batch, () => fn(attempt));
-        } catch (err) {
-          if (classifyFailure(err) === 'fatal') throw err;
-          metrics.retries.inc();
-          const log = attempt === 1 || attempt % 10 === 0 ? deps.logger.warn : deps.logger.debug;
-          log.call(
-            deps.logger,
-            { err, partition: batch.partition, attempt, what },
-            'transient failure; retrying',
-          );
-          if (!paused && now() - started >= deps.pauseAfterMs) {
-            batch.pause();
-            paused = true;
-            metrics.pausedPartitions.inc();
-            deps.logger.warn(
-              { partition: batch.partition, what },
-              'partition paused until the failure clears',
-            );
-          }
-          const alive = await waitActive(
-            batch,
-            backoffMs(attempt, deps.retryBaseMs, deps.retryMaxMs, random),
-          );
-          if (!alive) return undefined;
-        }
-      }
-    } finally {
-      if (paused) {
-        batch.resume();
-        metrics.pausedPartitions.dec();
-        deps.logger.info({ partition: batch.partition, what }, 'partition resumed');
-      }
-    }
-  }
-
-  return async (batch) => {
-    const records = batch.records;
-    if (records.length === 0) return;
-    const first = records[0];
-    const last = records[records.length - 1];
-    if (!first || !last) return;
-    const startedAt = now();
-    metrics.consumed.inc(records.length);
-    metrics.batchSize.observe(records.length);
-    const { valid, rejected } = validateRecords(records, now(), deps.maxFutureSkewMs);
-
-    const outcome = await retrying(batch, 'apply batch', async (attempt) => {
+    slice: readonly ConsumedRecord[],
+    valid: readonly ValidReading[],
+    rejected: readonly RejectedRecord[],
+    attempt?: number,
+  ): Promise<BatchOutcome | undefined> {
+    const first = slice[0];
+    const last = slice[slice.length - 1];
+    if (!first || !last) throw new Error('applySlice needs at least one record');
+    return retrying(batch, 'apply batch', async (retry) => {
       const endTimer = metrics.txDuration.startTimer();
       try {
         const result = await applyBatch(deps, {
@@ -136,7 +72,7 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
           highWatermark: batch.highWatermark,
           valid,
           rejected,
-          attempt,
+          attempt: attempt ?? retry,
         });
         endTimer({ outcome: 'commit' });
         return result;
@@ -145,7 +81,151 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
         throw err;
       }
     });
-    if (!outcome) return; // stopping or partition lost: nothing committed, the next owner redoes it
+  }
+
+  /**
+   * After `failedBatchAttempts` failures: applies the batch in halves, down to single records, and
+   * dead-letters each record that still fails alone as PROCESSING_FAILED, in its own transaction with the
+   * progress past it (nothing lost, nothing applied twice). Undefined when the batch must be abandoned.
+   */
+  async function isolate(
+    batch: ConsumedBatch,
+    valid: readonly ValidReading[],
+    rejected: readonly RejectedRecord[],
+    attempts: number,
+  ): Promise<{ outcome: BatchOutcome; isolated: number } | undefined> {
+    const outcomes: BatchOutcome[] = [];
+    let isolated = 0;
+    const step = (o: BatchOutcome | undefined): StepResult => {
+      if (!o) return 'abandon';
+      outcomes.push(o);
+      return 'done';
+    };
+    const result = await applyIsolating(
+      batch.records,
+      isBatchFailure,
+      async (slice) => {
+        const offsets = new Set(slice.map((r) => r.offset));
+        return step(
+          await applySlice(
+            batch,
+            slice,
+            valid.filter((v) => offsets.has(v.offset)),
+            rejected.filter((r) => offsets.has(r.record.offset)),
+          ),
+        );
+      },
+      async (record, failure) => {
+        const where = { topic: batch.topic, partition: batch.partition, offset: record.offset };
+        const err = failure.cause;
+        const reason = describeError(err);
+        deps.logger.error({ ...where, err, attempts }, 'record keeps failing its batch; dead-lettering it');
+        const letter = (r: ConsumedRecord, why: string): Promise<BatchOutcome | undefined> =>
+          applySlice(batch, [r], [], [{ record: r, code: 'PROCESSING_FAILED', reason: why }], attempts);
+        let outcome: BatchOutcome | undefined;
+        try {
+          outcome = await letter(record, reason);
+        } catch (letterErr) {
+          if (!isBatchFailure(letterErr)) throw letterErr;
+          // The dead letter itself cannot be written with the record's bytes: keep the row without them.
+          const why = describeError(letterErr.cause);
+          deps.logger.error(
+            { ...where, err: letterErr.cause },
+            'dead letter not storable with its bytes; storing it without',
+          );
+          outcome = await letter(
+            { ...record, key: null, value: null },
+            `${reason}; its key and value could not be stored with it (${why}): read them at this offset of the topic`,
+          );
+        }
+        if (outcome && !outcome.alreadyApplied) isolated += 1;
+        return step(outcome);
+      },
+    );
+    if (result === 'abandon') return undefined;
+    return { outcome: mergeOutcomes(outcomes), isolated };
+  }
+
+  /** Counts a failed attempt; before the bound, pauses the partition for a backoff and gives the batch back. */
+  function failed(batch: ConsumedBatch, err: unknown, attempts: number): void {
+    const first = batch.records[0]?.offset ?? '';
+    metrics.batchFailures.inc();
+    stuck.mark({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: first,
+      attempts,
+      error: describeError(err),
+      sinceMs: stuck.get(batch.topic, batch.partition)?.sinceMs ?? now(),
+    });
+    const delayMs = deps.retryBaseMs + backoffMs(attempts, deps.retryBaseMs, deps.retryMaxMs, random);
+    deps.logger.error(
+      {
+        err,
+        topic: batch.topic,
+        partition: batch.partition,
+        firstOffset: first,
+        attempts,
+        isolateAfter: deps.failedBatchAttempts,
+        retryInMs: delayMs,
+      },
+      'batch failed (not a transient failure); the partition waits and tries again, the others go on',
+    );
+    // Given back uncommitted, the batch is fetched again once resumed; meanwhile the fetcher serves the
+    // other partitions (kafkajs waits for every batch of a fetch before fetching again).
+    batch.pause();
+    setTimeout(() => batch.resume(), delayMs).unref();
+  }
+
+  async function handle(batch: ConsumedBatch): Promise<void> {
+    const records = batch.records;
+    if (records.length === 0) return;
+    const first = records[0];
+    const last = records[records.length - 1];
+    if (!first || !last) return;
+    const startedAt = now();
+    const before = stuck.get(batch.topic, batch.partition);
+    const attempts = (before?.offset === first.offset ? before.attempts : 0) + 1;
+    if (attempts === 1) {
+      metrics.consumed.inc(records.length);
+      metrics.batchSize.observe(records.length);
+    }
+    const { valid, rejected } = validateRecords(records, now(), deps.maxFutureSkewMs);
+
+    let outcome: BatchOutcome | undefined;
+    try {
+      let isolated = 0;
+      if (attempts <= deps.failedBatchAttempts) {
+        outcome = await applySlice(batch, records, valid, rejected);
+      } else {
+        deps.logger.warn(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            firstOffset: first.offset,
+            attempts: attempts - 1,
+          },
+          'batch failed every attempt; applying it in parts to find the failing records',
+        );
+        const result = await isolate(batch, valid, rejected, attempts - 1);
+        outcome = result?.outcome;
+        isolated = result?.isolated ?? 0;
+      }
+      if (!outcome) return; // stopping or partition lost: nothing committed, the next owner redoes it
+      // A dead letter and the progress past it are stored together, so when every record was new and none
+      // was rejected or isolated there is none to publish; otherwise (a redelivery included) look.
+      const mayHaveDeadLetters = rejected.length > 0 || isolated > 0 || outcome.skippedRecords > 0;
+      if (mayHaveDeadLetters) {
+        const published = await retrying(batch, 'publish dead letters', () =>
+          publishPending(batch, last.offset),
+        );
+        if (!published) return;
+      }
+    } catch (err) {
+      if (!isBatchFailure(err)) throw err; // the partition or the group was lost: kafkajs handles that
+      failed(batch, err.cause, attempts);
+      return;
+    }
     if (outcome.abandonedOffset !== null) {
       deps.logger.error(
         {
@@ -159,44 +239,51 @@ export function createBatchHandler(deps: HandlerDeps): (batch: ConsumedBatch) =>
         "the partition ends before the offset this group had applied: the topic was recreated or truncated; applying its records from here (the old log's dead letters moved to dead_letters_superseded)",
       );
     }
-
-    // Dead letters can only be pending for offsets of this batch (an unpublished one keeps its batch's
-    // offset uncommitted, so the batch comes back): no rejected record, nothing to look up.
-    const published =
-      rejected.length === 0
-        ? []
-        : await retrying(batch, 'publish dead letters', async () => {
-            const pending = await unpublishedDeadLetters(
-              deps.pool,
-              deps.group,
-              batch.topic,
-              batch.partition,
-              last.offset,
-            );
-            const headersByOffset = new Map(records.map((r) => [r.offset, r.headers]));
-            await publishDeadLetters(
-              deps.dlqProducer,
-              deps.dlqTopic,
-              { topic: batch.topic, partition: batch.partition, group: deps.group },
-              pending,
-              (offset) => headersByOffset.get(offset) ?? {},
-            );
-            await markDeadLettersPublished(
-              deps.pool,
-              deps.group,
-              batch.topic,
-              batch.partition,
-              pending.map((p) => p.offset),
-            );
-            return pending;
-          });
-    if (!published) return;
-    for (const p of published) metrics.deadLettered.inc({ code: p.errorCode });
-
     await batch.commit(last.offset);
+    stuck.clear(batch.topic, batch.partition);
     record(outcome, batch);
     metrics.batchDuration.observe((now() - startedAt) / 1000);
-  };
+  }
+
+  /**
+   * Publishes the partition's pending dead letters up to `lastOffset` and marks them published; one the
+   * dead-letter topic refuses (too large for it, invalid) is marked refused, with an error log naming it,
+   * so the partition moves on. Other failures are thrown (and retried when transient).
+   */
+  async function publishPending(batch: ConsumedBatch, lastOffset: string): Promise<true> {
+    const { group } = deps;
+    const pending = await unpublishedDeadLetters(deps.pool, group, batch.topic, batch.partition, lastOffset);
+    const headersByOffset = new Map(batch.records.map((r) => [r.offset, r.headers]));
+    const { published, refused } = await publishDeadLetters(
+      deps.dlqProducer,
+      deps.dlqTopic,
+      { topic: batch.topic, partition: batch.partition, group },
+      pending,
+      (offset) => headersByOffset.get(offset) ?? {},
+    );
+    const offsets = published.map((p) => p.offset);
+    await markDeadLettersPublished(deps.pool, group, batch.topic, batch.partition, offsets);
+    for (const p of published) metrics.deadLettered.inc({ code: p.errorCode });
+    for (const { row, error } of refused) {
+      await markDeadLetterRefused(deps.pool, group, batch.topic, batch.partition, row.offset, error);
+      metrics.deadLettersRefused.inc({ code: row.errorCode });
+      deps.logger.error(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: row.offset,
+          code: row.errorCode,
+          valueBytes: row.value?.length ?? 0,
+          dlqTopic: deps.dlqTopic,
+          error,
+        },
+        'the dead-letter topic refused this dead letter; it stays in dead_letters (publish_error) and the partition moves on',
+      );
+    }
+    return true;
+  }
+
+  return { handle, stuckPartitions: () => stuck.list() };
 
   function record(o: BatchOutcome, batch: ConsumedBatch): void {
     metrics.stored.inc(o.stored);

@@ -128,6 +128,12 @@ export const processorOptionSpecs = {
     defaultText: '5s',
     schema: opt.duration('5s'),
   },
+  failedBatchAttempts: {
+    env: 'PROCESSOR_FAILED_BATCH_ATTEMPTS',
+    help: 'Attempts of a batch failing for a reason that is not transient (a bug) before it is applied in parts and each record still failing is dead-lettered (PROCESSING_FAILED); the partition waits the retry backoff between attempts, the others go on.',
+    defaultText: '3',
+    schema: opt.int(3, 1, 100),
+  },
   sessionTimeoutMs: {
     env: 'KAFKA_SESSION_TIMEOUT',
     help: 'Consumer group session timeout.',

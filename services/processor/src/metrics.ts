@@ -58,6 +58,22 @@ export function createProcessorMetrics(registry = new Registry()) {
       help: 'Batch attempts that failed transiently and were retried.',
       registers: [registry],
     }),
+    batchFailures: new Counter({
+      name: 'telemetry_processor_batch_failures_total',
+      help: 'Batch attempts that failed for a reason that is not transient (a bug); the partition retries after a pause, then isolates the failing records.',
+      registers: [registry],
+    }),
+    deadLettersRefused: new Counter({
+      name: 'telemetry_processor_dead_letters_refused_total',
+      help: 'Dead letters the dead-letter topic refused (too large for it, invalid), by error code; kept in PostgreSQL (dead_letters.publish_error).',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    stuckPartitions: new Gauge({
+      name: 'telemetry_processor_stuck_partitions',
+      help: 'Partitions whose batch failed (not transiently) and has not been applied since.',
+      registers: [registry],
+    }),
     batchSize: new Histogram({
       name: 'telemetry_processor_batch_size',
       help: 'Records per processed batch.',

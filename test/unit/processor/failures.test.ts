@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { backoffMs, classifyFailure } from '../../../services/processor/src/domain/failures';
+import { backoffMs, classifyFailure, isRecordRefusal } from '../../../services/processor/src/domain/failures';
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 1_000);
 
@@ -150,5 +150,28 @@ describe('backoffMs', () => {
       ),
       { numRuns: NUM_RUNS },
     );
+  });
+});
+
+describe('isRecordRefusal', () => {
+  const protocolError = (type: string, retriable = false) =>
+    Object.assign(new Error(`broker said ${type}`), { name: 'KafkaJSProtocolError', type, retriable });
+
+  it.each(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP'])(
+    'is true for %s, also when wrapped',
+    (type) => {
+      expect(isRecordRefusal(protocolError(type))).toBe(true);
+      expect(isRecordRefusal(wrapped(protocolError(type), 2))).toBe(true);
+    },
+  );
+
+  it.each<[string, unknown]>([
+    ['an authorization failure', protocolError('TOPIC_AUTHORIZATION_FAILED')],
+    ['an unknown topic', protocolError('UNKNOWN_TOPIC_OR_PARTITION', true)],
+    ['a disconnected producer', new Error('The producer is disconnected')],
+    ['a database error', pgError('23505')],
+    ['nothing at all', undefined],
+  ])('is false for %s', (_name, err) => {
+    expect(isRecordRefusal(err)).toBe(false);
   });
 });

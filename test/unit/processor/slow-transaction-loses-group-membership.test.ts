@@ -76,11 +76,12 @@ describe('regression: a slow transaction lost the group membership', () => {
       retryBaseMs: 10,
       retryMaxMs: 10,
       pauseAfterMs: 60_000,
+      failedBatchAttempts: 3,
       heartbeatEveryMs: HEARTBEAT_MS,
     });
 
     const started = Date.now();
-    await handler(batch);
+    await handler.handle(batch);
     const tookMs = Date.now() - started;
 
     expect(committed).toBe('0');

@@ -3,7 +3,9 @@
  * - validation failures never get here: they are dead-lettered by planBatch and never retried;
  * - transient failures (database unreachable or restarting, connection reset, serialisation failure,
  *   deadlock) are retried with backoff while the partition is paused, and are never dead-lettered;
- * - anything else is a bug or a broken schema: the batch is not committed and the consumer restarts.
+ * - anything else ('fatal') is a bug, or a record the code cannot handle: the batch is tried again a
+ *   bounded number of times (the other partitions keep flowing meanwhile), then applied record by record,
+ *   and the record that still fails is dead-lettered as PROCESSING_FAILED (see isolate-batch.ts).
  */
 export type FailureKind = 'transient' | 'fatal';
 
@@ -46,4 +48,25 @@ export function classifyFailure(err: unknown): FailureKind {
 export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(random() * ceiling);
+}
+
+// Broker answers that refuse the records themselves, not the client or the cluster: retrying the same
+// bytes can never succeed, but other records would be taken (Kafka protocol error names, as kafkajs types them).
+const RECORD_REFUSALS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TIMESTAMP',
+]);
+
+/** True when the broker refused the records sent (too large, invalid), as opposed to failing the request. */
+export function isRecordRefusal(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth += 1) {
+    if (typeof e !== 'object') break;
+    const { type, cause } = e as { type?: unknown; cause?: unknown };
+    if (typeof type === 'string' && RECORD_REFUSALS.has(type)) return true;
+    e = cause;
+  }
+  return false;
 }

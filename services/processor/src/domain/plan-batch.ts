@@ -17,8 +17,11 @@ export interface InboundRecord {
   readonly timestampMs: number;
 }
 
-/** Why a record goes to the dead-letter topic: a schema refusal, or an event time too far ahead. */
-export type RejectionCode = EventErrorCode | 'FUTURE_EVENT_TIME';
+/**
+ * Why a record goes to the dead-letter topic: a schema refusal, an event time too far ahead, or a record
+ * that kept failing its batch for a reason that is not transient (a bug; the error text says which).
+ */
+export type RejectionCode = EventErrorCode | 'FUTURE_EVENT_TIME' | 'PROCESSING_FAILED';
 
 export interface RejectedRecord {
   readonly record: InboundRecord;

@@ -1,4 +1,5 @@
 export * from './sensor';
 export * from './timestamp';
+export * from './printable';
 export * from './schema';
 export * from './topics';

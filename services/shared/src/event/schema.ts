@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SENSOR_RANGES, SENSOR_TYPES, type SensorType } from './sensor';
+import { hexPreview, invalidUtf8Offset, printableText } from './printable';
 import { parseEpochMillis, parseIsoTimestamp } from './timestamp';
 
 /** Messages larger than this are refused before JSON parsing (a v1 event is ~250 bytes). */
@@ -105,13 +106,43 @@ export function parseEvent(raw: Buffer | string | null | undefined): ParseResult
       message: `message is ${size} bytes; limit ${MAX_EVENT_BYTES}`,
     };
   }
+  const text = typeof raw === 'string' ? raw : decodeUtf8(raw);
+  if (typeof text !== 'string') return text;
   let json: unknown;
   try {
-    json = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    json = JSON.parse(text);
   } catch (err) {
-    return { ok: false, code: 'INVALID_JSON', message: err instanceof Error ? err.message : 'invalid JSON' };
+    // JSON.parse quotes the characters it choked on, NUL included: escaped, the text can be stored and shown.
+    const message = printableText(err instanceof Error ? err.message : 'invalid JSON');
+    return { ok: false, code: 'INVALID_JSON', message };
   }
   return validateEvent(json);
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Message bytes as text, or the refusal: JSON on the wire is UTF-8 (RFC 8259), and decoding invalid bytes
+ * leniently would turn them into U+FFFD, so `dev\xff` and `dev\xfe` would become the same device.
+ */
+function decodeUtf8(raw: Buffer): string | ParseResult {
+  if (raw[0] === 0) {
+    return {
+      ok: false,
+      code: 'INVALID_JSON',
+      message: `message starts with a zero byte (${hexPreview(raw)}), as schema-registry framing (Confluent, Apicurio) does; the events topic takes plain UTF-8 JSON`,
+    };
+  }
+  try {
+    return UTF8.decode(raw);
+  } catch {
+    const at = invalidUtf8Offset(raw);
+    return {
+      ok: false,
+      code: 'INVALID_JSON',
+      message: `message is not valid UTF-8: byte ${at} (${hexPreview(raw.subarray(at), 4)}) breaks it`,
+    };
+  }
 }
 
 /** Validates an already-decoded value against schema v1. Never throws. */

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from '@telemetry-pulse/shared';
+import { storableText } from '@telemetry-pulse/shared/core';
 import type { RejectedRecord } from '../../domain/plan-batch';
 
 export interface DeadLetterRow {
@@ -11,7 +12,11 @@ export interface DeadLetterRow {
   readonly attempts: number;
 }
 
-/** Records poison messages in the batch transaction; a row already recorded (redelivery) is kept as is. */
+/**
+ * Records poison messages in the batch transaction; a row already recorded (redelivery) is kept as is.
+ * The error text is made storable (NUL and lone surrogates escaped): it may quote the message's bytes,
+ * and one refused row would refuse the whole batch, forever. Key and value are stored as bytes.
+ */
 export async function recordDeadLetters(
   client: PoolClient,
   group: string,
@@ -35,13 +40,17 @@ export async function recordDeadLetters(
       attempts,
       rejected.map((r) => r.record.offset),
       rejected.map((r) => r.code),
-      rejected.map((r) => r.reason.slice(0, 2000)),
+      rejected.map((r) => storableText(r.reason.slice(0, 2000))),
       rejected.map((r) => r.record.key),
       rejected.map((r) => r.record.value),
       rejected.map((r) => r.record.timestampMs),
     ],
   );
 }
+
+// Named, not `*`: the two tables gained columns in different orders (superseded_at came before publish_error).
+const COLUMNS = `consumer_group, topic, partition, "offset", error_code, error_message, message_key, message_value,
+  message_timestamp, attempts, created_at, published_at, publish_error`;
 
 /**
  * Moves a partition's dead letters to dead_letters_superseded, when its log was recreated or truncated:
@@ -58,13 +67,16 @@ export async function supersedeDeadLetters(
     `WITH moved AS (
        DELETE FROM dead_letters WHERE consumer_group = $1 AND topic = $2 AND partition = $3 RETURNING *
      )
-     INSERT INTO dead_letters_superseded SELECT * FROM moved`,
+     INSERT INTO dead_letters_superseded (${COLUMNS}) SELECT ${COLUMNS} FROM moved`,
     [group, topic, partition],
   );
   return rowCount ?? 0;
 }
 
-/** Dead letters of a partition not yet acknowledged by the dead-letter topic, up to an offset. */
+/**
+ * Dead letters of a partition not yet acknowledged by the dead-letter topic, up to an offset; the ones it
+ * refused are not asked for again.
+ */
 export async function unpublishedDeadLetters(
   pool: Pool,
   group: string,
@@ -84,7 +96,8 @@ export async function unpublishedDeadLetters(
     `SELECT "offset", error_code, error_message, message_key, message_value,
             (extract(epoch FROM message_timestamp) * 1000)::bigint AS ts_ms, attempts
        FROM dead_letters
-      WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND published_at IS NULL AND "offset" <= $4
+      WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND published_at IS NULL
+        AND publish_error IS NULL AND "offset" <= $4
       ORDER BY "offset"`,
     [group, topic, partition, upToOffset],
   );
@@ -111,5 +124,24 @@ export async function markDeadLettersPublished(
     `UPDATE dead_letters SET published_at = now()
       WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND "offset" = ANY($4::bigint[])`,
     [group, topic, partition, offsets],
+  );
+}
+
+/**
+ * Keeps the dead-letter topic's refusal of a dead letter (too large for it, an invalid record) with the row,
+ * so the partition can move on: the bytes stay here and the row says why they are not on the topic.
+ */
+export async function markDeadLetterRefused(
+  pool: Pool,
+  group: string,
+  topic: string,
+  partition: number,
+  offset: string,
+  error: string,
+): Promise<void> {
+  await pool.query(
+    `UPDATE dead_letters SET publish_error = $5
+      WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND "offset" = $4`,
+    [group, topic, partition, offset, storableText(error.slice(0, 2000))],
   );
 }
