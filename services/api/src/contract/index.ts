@@ -5,3 +5,4 @@ export * from './aggregates';
 export * from './alerts';
 export * from './pipeline';
 export * from './compat';
+export * from './ingest';

@@ -14,9 +14,14 @@ export interface AccessControl {
   admit(ctx: Context, auth: Auth, limited: boolean): Principal;
 }
 
-/** Access control from the configured keys, the read-auth switch and an optional rate limiter. */
+/**
+ * Access control from the configured keys, the read-auth switch and an optional rate limiter. Ingest
+ * keys (devices, gateways) and operator keys are separate lists: neither can do the other's work.
+ */
 export function createAccessControl(opts: {
   keys: readonly ApiKey[];
+  ingestKeys?: readonly ApiKey[];
+  ingestAnonymous?: boolean;
   readAuth: boolean;
   limiter: RateLimiter | undefined;
   now: () => number;
@@ -25,7 +30,8 @@ export function createAccessControl(opts: {
   return {
     admit(ctx, auth, limited) {
       const presented = ctx.get(API_KEY_HEADER);
-      const key = presented === '' ? undefined : findApiKey(opts.keys, presented);
+      const keys = auth === 'ingest' ? (opts.ingestKeys ?? []) : opts.keys;
+      const key = presented === '' ? undefined : findApiKey(keys, presented);
       if (limited && opts.limiter) {
         // A wrong key is charged to the IP, so guessing keys cannot mint fresh buckets.
         const verdict = opts.limiter.take(key ? `key:${key.name}` : `ip:${ctx.ip}`, opts.now());
@@ -37,14 +43,20 @@ export function createAccessControl(opts: {
           });
         }
       }
-      const required = auth === 'write' || (auth === 'read' && opts.readAuth);
+      const required =
+        auth === 'write' ||
+        (auth === 'read' && opts.readAuth) ||
+        (auth === 'ingest' && opts.ingestAnonymous !== true);
       if (required && presented === '') {
         throw new ProblemError('unauthorized', `Send an API key in the ${API_KEY_HEADER} header.`, {
           headers: { 'www-authenticate': `ApiKey header="${API_KEY_HEADER}"` },
         });
       }
       if (required && !key) throw new ProblemError('forbidden', 'The API key is not valid.');
-      return key ? { keyName: key.name } : {};
+      if (auth === 'ingest' && presented !== '' && !key)
+        throw new ProblemError('forbidden', 'The API key is not valid.');
+      const client = key ? `key:${key.name}` : `ip:${ctx.ip}`;
+      return key ? { keyName: key.name, client, ...(key.sites ? { sites: key.sites } : {}) } : { client };
     },
   };
 }
