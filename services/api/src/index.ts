@@ -13,3 +13,6 @@ export { zoneChanges } from './domain/zone-changes';
 export { sseComment, sseEvent } from './domain/sse';
 export { alignDownMs, BUCKETS } from './domain/buckets';
 export * as contract from './contract';
+export { pythonFloat, pythonJson, pythonTime } from './domain/python-json';
+export { parseNdjson, prepareReading } from './domain/ingest';
+export { legacyAlertType } from './domain/legacy-alerts';

@@ -37,4 +37,17 @@ describe('API keys', () => {
     expect(problems.join('\n')).not.toContain('not-a-hash');
     expect(problems[2]).toContain('"a" appears twice');
   });
+
+  it('reads an optional site list (name:hash:site|site) and refuses an empty one', () => {
+    const { keys, problems } = parseApiKeys([
+      `gw:${hashApiKey(KEY)}:site-1|site-2`,
+      `all:${hashApiKey('x'.repeat(20))}`,
+    ]);
+    expect(problems).toEqual([]);
+    expect([...(keys[0]?.sites ?? [])]).toEqual(['site-1', 'site-2']);
+    expect(keys[1]?.sites).toBeUndefined();
+    expect(parseApiKeys([`gw:${hashApiKey(KEY)}:`], 'API_INGEST_KEYS').problems).toEqual([
+      expect.stringContaining('API_INGEST_KEYS entry 1'),
+    ]);
+  });
 });
