@@ -133,7 +133,8 @@ export const trendsQuery = z.object({
 export const recentAlertsQuery = z.object({ limit: pyLimit(20) });
 export const alertsV2Query = z.object({ limit: pyLimit(10) });
 export const heatmapQuery = z.object({ site_id: entityId('Site').optional() });
-export const deviceParams = z.object({ device_id: z.string().min(1).max(256).describe('Device id.') });
+// The event schema's id rule: a NUL would otherwise reach PostgreSQL and answer 500 (test: api-hostile).
+export const deviceParams = z.object({ device_id: entityId('Device') });
 
 export const kpisResponse = z.array(kpiSchema);
 export const trendsResponse = z.array(trendPointSchema);

@@ -15,15 +15,16 @@ import type { z } from 'zod';
 export type IngestRefusal =
   'INVALID_JSON' | 'SCHEMA_VIOLATION' | 'FUTURE_EVENT_TIME' | 'MESSAGE_TOO_LARGE' | 'SITE_NOT_ALLOWED';
 
+export interface RefusedReading {
+  readonly ok: false;
+  readonly code: IngestRefusal;
+  readonly reason: string;
+  /** The schema's issues, for a caller that words them its own way (the original's 422). */
+  readonly issues?: readonly z.core.$ZodIssue[];
+}
+
 export type PreparedReading =
-  | { readonly ok: true; readonly event: TelemetryEvent; readonly value: string }
-  | {
-      readonly ok: false;
-      readonly code: IngestRefusal;
-      readonly reason: string;
-      /** The schema's issues, for a caller that words them its own way (the original's 422). */
-      readonly issues?: readonly z.core.$ZodIssue[];
-    };
+  { readonly ok: true; readonly event: TelemetryEvent; readonly value: string } | RefusedReading;
 
 export interface IngestRules {
   readonly nowMs: number;
@@ -77,8 +78,8 @@ export function prepareReading(item: unknown, rules: IngestRules): PreparedReadi
  * larger than a Kafka message may be, is refused on its own (its index is its position among the
  * non-empty lines), and the others go on.
  */
-export function parseNdjson(text: string): { index: number; item?: unknown; refusal?: PreparedReading }[] {
-  const out: { index: number; item?: unknown; refusal?: PreparedReading }[] = [];
+export function parseNdjson(text: string): { index: number; item?: unknown; refusal?: RefusedReading }[] {
+  const out: { index: number; item?: unknown; refusal?: RefusedReading }[] = [];
   for (const line of text.split('\n')) {
     const trimmed = line.trim();
     if (trimmed === '') continue;

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { injectTraceHeaders, type OutboundMessage } from '@telemetry-pulse/shared';
 import { ingestEventSchema, ingestResponseSchema } from '../../../contract/compat';
 import type { ReadingsBatchResult } from '../../../contract/ingest';
-import { parseNdjson, prepareReading, type PreparedReading } from '../../../domain/ingest';
+import {
+  parseNdjson,
+  prepareReading,
+  type PreparedReading,
+  type RefusedReading,
+} from '../../../domain/ingest';
 import type { RateLimiter } from '../../../domain/rate-limit';
 import { IngestUnavailableError, type IngestPublisher } from '../../kafka/ingest-publisher';
 import { FastApiError, fastApiItem } from '../fastapi';
@@ -126,7 +131,7 @@ export function ingestRoutes(deps: IngestRouteDeps): Route[] {
       async handler(ctx, principal) {
         const text = await readTextBody(ctx, deps.maxBytes, ['application/json', '+json', ...NDJSON_TYPES]);
         const ndjson = ctx.is(...NDJSON_TYPES) !== false;
-        let entries: { index: number; item?: unknown; refusal?: PreparedReading }[];
+        let entries: { index: number; item?: unknown; refusal?: RefusedReading }[];
         if (ndjson) entries = parseNdjson(text);
         else {
           let parsed: unknown;
