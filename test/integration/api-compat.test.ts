@@ -447,6 +447,41 @@ describe('the original API, both generations, for an unchanged client (real Kafk
     expect(many.headers.get('content-type')).toBe('application/problem+json');
   });
 
+  it('a batch of 10,000 with 1 % invalid items stores exactly the valid ones', async () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => ({
+      event_id: randomUUID(),
+      device_id: `bulk-${i % 50}`,
+      site_id: 'site-0',
+      zone_id: 'site-0-zone-8',
+      sensor_type: 'humidity',
+      value: i % 100 === 37 ? 101 : 40 + (i % 20),
+      ts_event: new Date(endMs - (i % 600) * 1000).toISOString(),
+    }));
+    const res = await post('/api/v1/readings', items);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { accepted: string[]; rejected: { index: number; code: string }[] };
+    const valid = items.filter((_, i) => i % 100 !== 37).map((it) => it.event_id);
+    expect(body.accepted).toEqual(valid);
+    expect(body.rejected.map((r) => r.index)).toEqual(items.flatMap((_, i) => (i % 100 === 37 ? [i] : [])));
+    expect(new Set(body.rejected.map((r) => r.code))).toEqual(new Set(['SCHEMA_VIOLATION']));
+    const stored = await waitFor(
+      'the valid items stored',
+      async () => {
+        const [row] = await sql<{ n: number }>(
+          "SELECT count(*)::int AS n FROM raw_events WHERE zone_id = 'site-0-zone-8'",
+        );
+        return row?.n === valid.length ? row.n : undefined;
+      },
+      90_000,
+    );
+    expect(stored).toBe(9_900);
+    const [check] = await sql<{ n: number }>(
+      'SELECT count(*)::int AS n FROM raw_events WHERE event_id = ANY($1::uuid[])',
+      [valid],
+    );
+    expect(check?.n).toBe(9_900);
+  }, 120_000);
+
   it('an operator key limited to a site acts on its alerts only', async () => {
     const alerts = await sql<{ alert_id: number; site_id: string }>(
       'SELECT alert_id, site_id FROM alerts ORDER BY site_id',
