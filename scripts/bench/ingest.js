@@ -39,7 +39,7 @@ const HELP = `Usage: npm run bench:ingest -- [options]
   --duration D       measured time of each phase (default 15s)
   --warmup D         unmeasured time before each phase (default 3s)
   --batch N          readings per raw send and per POST /api/v1/readings (default 500)
-  --connections N    concurrent batch requests (default 4)
+  --connections N    concurrent batch requests, as gateways sending at once (default 8)
   --single-rate N    POST /ingest requests/s (default 500)
   --partitions N     partitions of the scratch topic (default 6)`;
 
@@ -204,7 +204,7 @@ async function main() {
       duration: { type: 'string', default: '15s' },
       warmup: { type: 'string', default: '3s' },
       batch: { type: 'string', default: '500' },
-      connections: { type: 'string', default: '4' },
+      connections: { type: 'string', default: '8' },
       'single-rate': { type: 'string', default: '500' },
       partitions: { type: 'string', default: '6' },
       help: { type: 'boolean', short: 'h' },
@@ -225,7 +225,9 @@ async function main() {
   });
   const db = await scratchDatabase();
   const port = await freePort();
-  const nodeArgs = process.env.BENCH_INGEST_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_INGEST_PROFILE}`] : [];
+  const nodeArgs = process.env.BENCH_INGEST_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_INGEST_PROFILE}`]
+    : [];
   const api = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'services/api/dist/main.js')], {
     env: {
       ...process.env,
