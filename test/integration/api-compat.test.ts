@@ -498,6 +498,57 @@ describe('the original API, both generations, for an unchanged client (real Kafk
     expect((await post(`/api/v1/alerts/${site0?.alert_id}/acknowledge`, {}, OPERATOR_KEY)).status).toBe(409);
   });
 
+  it('limits ingest per key in readings per second, and accepts anonymous readings only when asked to', async () => {
+    const limited = await startTestApi({
+      DATABASE_URL: db.url,
+      PROCESSOR_TOPIC: topic,
+      PROCESSOR_GROUP_ID: group,
+      API_INGEST_KEYS: `gateway:${hashApiKey(GATEWAY_KEY)}`,
+      API_INGEST_ANONYMOUS: 'true',
+      API_INGEST_RATE_LIMIT: '1',
+      API_INGEST_RATE_BURST: '20',
+      API_INGEST_MAX_ITEMS: '20',
+    });
+    try {
+      const items = (n: number) =>
+        Array.from({ length: n }, () => ({
+          device_id: 'rl',
+          site_id: 'site-1',
+          zone_id: 'site-1-zone-7',
+          sensor_type: 'co2',
+          value: 450,
+        }));
+      const send = (body: unknown, p = '/api/v1/readings', key: string | null = GATEWAY_KEY) =>
+        fetch(`${limited.url}${p}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) },
+          body: JSON.stringify(body),
+        });
+      expect((await send(items(20))).status).toBe(200); // the whole burst at once
+      const refused = await send(items(5));
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(4);
+      const legacy = await send(items(1)[0], '/ingest');
+      expect(legacy.status).toBe(429);
+      expect(Object.keys((await legacy.json()) as object)).toEqual(['detail']);
+      // Without a key: allowed here (API_INGEST_ANONYMOUS), charged to the client's address.
+      const anonymous = await send(items(1)[0], '/ingest', null);
+      expect([anonymous.status, await anonymous.text()]).toEqual([
+        201,
+        '{"status":"accepted","message":"Event queued"}',
+      ]);
+      // The default API (no anonymous ingest) refused the same call with 401 (see the POST /ingest test).
+      await waitFor('the readings of this test stored', async () =>
+        (await sql<{ n: number }>("SELECT count(*)::int AS n FROM raw_events WHERE device_id = 'rl'"))[0]
+          ?.n === 21
+          ? true
+          : undefined,
+      );
+    } finally {
+      await limited.api.stop();
+    }
+  });
+
   it('simulator --transport http: a fleet sent through the API, every reading stored', async () => {
     const count = async () =>
       (await sql<{ n: number }>('SELECT count(*)::int AS n FROM raw_events'))[0]?.n ?? 0;
