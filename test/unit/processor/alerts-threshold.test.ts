@@ -302,9 +302,17 @@ describe('evaluateThreshold: table', () => {
   });
 
   it('names the trigger crossed on the side the value lies (cold room: the lower one)', () => {
-    const cold = evaluateThreshold(rule('temperature'), undefined, steady(0, 6 * MIN, 17.5, 30 * S, 'temperature'));
+    const cold = evaluateThreshold(
+      rule('temperature'),
+      undefined,
+      steady(0, 6 * MIN, 17.5, 30 * S, 'temperature'),
+    );
     expect(cold.actions[0]).toMatchObject({ type: 'open', value: 17.5, threshold: 18 });
-    const warm = evaluateThreshold(rule('temperature'), undefined, steady(0, 6 * MIN, 26.5, 30 * S, 'temperature'));
+    const warm = evaluateThreshold(
+      rule('temperature'),
+      undefined,
+      steady(0, 6 * MIN, 26.5, 30 * S, 'temperature'),
+    );
     expect(warm.actions[0]).toMatchObject({ type: 'open', value: 26.5, threshold: 26 });
   });
 
