@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -239,6 +240,76 @@ describe('tracing (compiled simulator, processor and API; local OTLP receiver)',
         const query = inTrace.some((s) => s.name.startsWith('pg.query'));
         return koa && query ? true : undefined;
       });
+    } finally {
+      const exited = new Promise((r) => api.once('exit', r));
+      api.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it("carries a device's trace from its HTTP request through Kafka to the batch that stores the reading", async () => {
+    // The processor of the first test still consumes `topic`; this API publishes what it ingests there.
+    const key = 'tracing-ingest-key-0123456789';
+    const hash = createHash('sha256').update(key).digest('hex');
+    const api = spawn(process.execPath, [API], {
+      env: {
+        ...otelEnv(),
+        DATABASE_URL: db.url,
+        API_PORT: '0',
+        API_HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        PROCESSOR_TOPIC: topic,
+        API_INGEST_KEYS: `device:${hash}`,
+      },
+    });
+    let out = '';
+    api.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      const url = await waitFor('the API to listen', async () => /"url":"(http:[^"]+)"/.exec(out)?.[1]);
+      // Concurrent devices: their readings share Kafka sends, yet each message keeps its own request's trace.
+      const traceIds = Array.from({ length: 4 }, () => randomBytes(16).toString('hex'));
+      const answers = await Promise.all(
+        traceIds.map((traceId, i) =>
+          fetch(new URL('/api/v1/readings', url), {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'x-api-key': key,
+              traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+            },
+            body: JSON.stringify([
+              { device_id: `traced-${i}`, site_id: 's', zone_id: 'z', sensor_type: 'co2', value: 500 },
+            ]),
+          }),
+        ),
+      );
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      const { spans } = receiver;
+      let batch: OtlpSpan | undefined;
+      for (const traceId of traceIds) {
+        await waitFor("the API's SERVER span continues the device's trace", async () =>
+          spans.find(
+            (s) => s.service === 'telemetry-api' && s.kind === SPAN_KIND_SERVER && s.traceId === traceId,
+          ),
+        );
+        batch = await waitFor("a processor batch span linked to the device's trace", async () =>
+          spans.find(
+            (s) =>
+              s.service === 'telemetry-processor' &&
+              s.kind === SPAN_KIND_CONSUMER &&
+              (s.links ?? []).some((l) => l.traceId === traceId),
+          ),
+        );
+      }
+      await waitFor('the INSERT INTO raw_events span in the batch trace', async () =>
+        spans.find(
+          (s) =>
+            s.traceId === batch?.traceId &&
+            String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? '').includes(
+              'INSERT INTO raw_events',
+            ),
+        ),
+      );
     } finally {
       const exited = new Promise((r) => api.once('exit', r));
       api.kill('SIGTERM');

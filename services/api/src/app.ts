@@ -17,6 +17,7 @@ import { allowedMethods, buildRouter, servedRoutes } from './adapters/http/route
 import { apiRoutes } from './adapters/http/routes';
 import { createHttpServer } from './adapters/http/server';
 import { createSseStreams } from './adapters/http/sse';
+import type { IngestPublisher } from './adapters/kafka/ingest-publisher';
 import type { KafkaTopicOffsets } from './adapters/kafka/topic-offsets';
 import { createAlertNotifications } from './adapters/postgres/alert-notifications';
 import { createLiveFeed } from './live-feed';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   readonly listenPool: Pool;
   readonly stores: ApiStores;
   readonly topicOffsets: KafkaTopicOffsets;
+  /** Publishes readings that arrive over HTTP to the processor's topic. */
+  readonly ingest: IngestPublisher;
   readonly metrics: ApiMetrics;
   /** The dashboard's static files, served before the API routes. */
   readonly dashboard?: Middleware;
@@ -109,6 +112,23 @@ export function createApi(deps: ApiDeps): Api {
     topicOffsets: deps.topicOffsets,
     logger,
     now,
+    version: OPENAPI_INFO.version,
+    ingest: {
+      publisher: deps.ingest,
+      limiter:
+        config.ingestRateLimit > 0
+          ? createRateLimiter({ ratePerSec: config.ingestRateLimit, burst: config.ingestRateBurst })
+          : undefined,
+      maxItems: config.ingestMaxItems,
+      maxBytes: config.ingestMaxBytes,
+      maxFutureSkewMs: config.maxFutureSkewMs,
+      now,
+      onLimited: () => metrics.rateLimited.inc(),
+      onIngested: (accepted, rejected) => {
+        if (accepted > 0) metrics.ingested.inc({ outcome: 'accepted' }, accepted);
+        if (rejected > 0) metrics.ingested.inc({ outcome: 'rejected' }, rejected);
+      },
+    },
     sse,
     docs: createDocs(),
     readiness,
@@ -120,6 +140,8 @@ export function createApi(deps: ApiDeps): Api {
   });
   const access = createAccessControl({
     keys: config.apiKeys,
+    ingestKeys: config.ingestKeys,
+    ingestAnonymous: config.ingestAnonymous,
     readAuth: config.readAuth,
     limiter:
       config.rateLimit > 0
@@ -160,6 +182,7 @@ export function createApi(deps: ApiDeps): Api {
         log.warn('API_KEYS is empty: acknowledging and resolving alerts is disabled');
       await notifications.start();
       feed.start();
+      deps.ingest.start();
       const port = await server.listen(config.port, config.host);
       log.info({ host: config.host, port }, 'api listening');
       return { port };
@@ -167,6 +190,7 @@ export function createApi(deps: ApiDeps): Api {
     stop: once(async () => {
       sse.closeAll(); // streams never finish on their own
       await server.close(Math.min(5_000, config.shutdownTimeoutMs / 2));
+      await deps.ingest.stop();
       await feed.stop();
       await notifications.stop();
       await deps.topicOffsets.close();

@@ -1,5 +1,6 @@
-import { createKafkaClient, createPool, type Logger } from '@telemetry-pulse/shared';
+import { createKafkaClient, createKafkaProducer, createPool, type Logger } from '@telemetry-pulse/shared';
 import { serveDashboard, DASHBOARD_PUBLIC_DIR } from './adapters/http/static';
+import { createIngestPublisher } from './adapters/kafka/ingest-publisher';
 import { createKafkaTopicOffsets } from './adapters/kafka/topic-offsets';
 import { createAlertStore } from './adapters/postgres/alerts';
 import { createCatalogStore } from './adapters/postgres/devices';
@@ -52,6 +53,15 @@ export function composeApi(config: ApiConfig, logger: Logger, opts: { now?: () =
       pipeline: createPipelineStore(pool),
     },
     topicOffsets: createKafkaTopicOffsets(kafka, logger, config.kafkaTimeoutMs),
+    ingest: createIngestPublisher({
+      // acks=all and idempotent: a reading answered as accepted is on every in-sync replica, once.
+      producer: createKafkaProducer(kafka, { idempotent: true, compression: 'none' }),
+      topic: config.topic,
+      timeoutMs: config.ingestTimeoutMs,
+      maxQueued: config.ingestMaxQueued,
+      maxBatch: 10_000,
+      logger,
+    }),
     metrics: createApiMetrics(),
     dashboard: serveDashboard({ publicDir: DASHBOARD_PUBLIC_DIR }),
     ...(opts.now ? { now: opts.now } : {}),

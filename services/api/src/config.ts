@@ -35,6 +35,60 @@ export const apiOptionSpecs = {
     secret: true,
     schema: opt.list(''),
   },
+  ingestKeys: {
+    env: 'API_INGEST_KEYS',
+    help: 'Keys of devices and gateways that send readings (POST /ingest, POST /api/v1/readings): comma-separated name:sha256hex[:site|site…] entries; with sites, only readings of those sites are accepted. Separate from API_KEYS: an ingest key cannot acknowledge alerts, nor an operator key send readings.',
+    secret: true,
+    schema: opt.list(''),
+  },
+  ingestAnonymous: {
+    env: 'API_INGEST_ANONYMOUS',
+    help: 'Accept readings without an ingest key, as the original did (closed networks only); limited per client IP.',
+    defaultText: 'false',
+    schema: opt.bool(false),
+  },
+  ingestRateLimit: {
+    env: 'API_INGEST_RATE_LIMIT',
+    help: 'Readings per second per ingest key (per client IP without one); a batch costs one per item (0 = no limit). Per instance.',
+    defaultText: '20000',
+    schema: opt.number(20_000, 0, 10_000_000),
+  },
+  ingestRateBurst: {
+    env: 'API_INGEST_RATE_BURST',
+    help: 'Readings a key may send at once before the rate applies; at least API_INGEST_MAX_ITEMS.',
+    defaultText: '40000',
+    schema: opt.int(40_000, 1, 100_000_000),
+  },
+  ingestMaxItems: {
+    env: 'API_INGEST_MAX_ITEMS',
+    help: 'Most readings in one POST /api/v1/readings batch; more get 413.',
+    defaultText: '10000',
+    schema: opt.int(10_000, 1, 1_000_000),
+  },
+  ingestMaxBytes: {
+    env: 'API_INGEST_MAX_BYTES',
+    help: 'Largest POST /api/v1/readings body in bytes; larger ones get 413.',
+    defaultText: '8388608',
+    schema: opt.int(8_388_608, 1024, 268_435_456),
+  },
+  ingestTimeoutMs: {
+    env: 'API_INGEST_TIMEOUT',
+    help: 'Longest wait for Kafka to acknowledge ingested readings; then 503 (500 on POST /ingest) with Retry-After.',
+    defaultText: '5s',
+    schema: opt.duration('5s', 100),
+  },
+  ingestMaxQueued: {
+    env: 'API_INGEST_MAX_QUEUED',
+    help: 'Readings waiting for Kafka beyond which new ingest requests get 503 at once (bounds memory while Kafka is away).',
+    defaultText: '200000',
+    schema: opt.int(200_000, 1, 100_000_000),
+  },
+  maxFutureSkewMs: {
+    env: 'PROCESSOR_MAX_FUTURE_SKEW',
+    help: "Ingested readings stamped further ahead of the API's clock are refused (FUTURE_EVENT_TIME), as the processor would dead-letter them.",
+    defaultText: '10m',
+    schema: opt.duration('10m'),
+  },
   readAuth: {
     env: 'API_READ_AUTH',
     help: 'Require an API key (x-api-key header) on reads too, not only on acknowledge and resolve.',
@@ -148,10 +202,18 @@ export const apiOptionSpecs = {
 export type ApiOptions = ConfigOf<typeof apiOptionSpecs>;
 export interface ApiConfig extends Omit<
   ApiOptions,
-  'brokers' | 'clientId' | 'saslMechanism' | 'saslUsername' | 'saslPassword' | 'ssl' | 'apiKeys'
+  | 'brokers'
+  | 'clientId'
+  | 'saslMechanism'
+  | 'saslUsername'
+  | 'saslPassword'
+  | 'ssl'
+  | 'apiKeys'
+  | 'ingestKeys'
 > {
   readonly kafka: KafkaConnection;
   readonly apiKeys: readonly ApiKey[];
+  readonly ingestKeys: readonly ApiKey[];
 }
 
 /** Cross-field rules; throws ConfigError listing every problem. */
@@ -160,6 +222,13 @@ export function toApiConfig(o: ApiOptions): ApiConfig {
   const kafka = toKafkaConnection(o, problems);
   const keys = parseApiKeys(o.apiKeys);
   problems.push(...keys.problems);
+  const ingestKeys = parseApiKeys(o.ingestKeys, 'API_INGEST_KEYS');
+  problems.push(...ingestKeys.problems);
+  if (o.ingestRateLimit > 0 && o.ingestRateBurst < o.ingestMaxItems) {
+    problems.push(
+      `API_INGEST_RATE_BURST (${o.ingestRateBurst}) must be at least API_INGEST_MAX_ITEMS (${o.ingestMaxItems}), or a full batch could never pass`,
+    );
+  }
   if (o.readAuth && o.apiKeys.length === 0)
     problems.push('API_READ_AUTH=true needs at least one key in API_KEYS');
   if (o.corsOrigins.includes('*') && o.corsOrigins.length > 1) {
@@ -179,7 +248,13 @@ export function toApiConfig(o: ApiOptions): ApiConfig {
     saslPassword: _p,
     ssl: _s,
     apiKeys: _k,
+    ingestKeys: _i,
     ...rest
   } = o;
-  return Object.freeze({ ...rest, kafka, apiKeys: Object.freeze(keys.keys) });
+  return Object.freeze({
+    ...rest,
+    kafka,
+    apiKeys: Object.freeze(keys.keys),
+    ingestKeys: Object.freeze(ingestKeys.keys),
+  });
 }

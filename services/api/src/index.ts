@@ -15,3 +15,6 @@ export { assessPipeline, createNeverAppliedWaits } from './domain/pipeline-healt
 export { sseComment, sseEvent } from './domain/sse';
 export { alignDownMs, BUCKETS } from './domain/buckets';
 export * as contract from './contract';
+export { pythonFloat, pythonJson, pythonTime } from './domain/python-json';
+export { parseNdjson, prepareReading } from './domain/ingest';
+export { legacyAlertType } from './domain/legacy-alerts';

@@ -23,6 +23,12 @@ export function createApiMetrics(registry = new Registry()) {
       help: 'Requests refused with 429.',
       registers: [registry],
     }),
+    ingested: new Counter({
+      name: 'telemetry_api_ingested_readings_total',
+      help: 'Readings received over HTTP: accepted (acknowledged by Kafka) or rejected (invalid).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     sseClients: new Gauge({
       name: 'telemetry_api_sse_clients',
       help: 'Open /api/v1/stream connections.',

@@ -46,8 +46,14 @@ export interface OpsConfig {
   readonly port: number;
 }
 
+/** How readings leave: straight to Kafka, or through the API's HTTP ingest. */
+export type TransportConfig =
+  | { readonly kind: 'kafka' }
+  | { readonly kind: 'http'; readonly url: string; readonly apiKey: string | undefined };
+
 /** The simulator's configuration after every cross-field rule has held. */
 export interface SimulatorConfig {
+  readonly transport: TransportConfig;
   readonly fleet: FleetShape;
   /** Undefined: drawn at random when the simulator is created, and logged. */
   readonly seed: number | undefined;
@@ -101,11 +107,18 @@ export function parseSimulatorConfig(
   if (c.backfillEnd !== undefined && c.backfill === undefined) {
     problems.push('--backfill-end needs --backfill');
   }
+  if (c.transport === 'http' && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(c.apiUrl)) {
+    problems.push(`--api-url ${JSON.stringify(c.apiUrl)} must be an http(s) URL`);
+  }
   if (c.topic === c.dlqTopic) problems.push(`--topic and --dlq-topic must differ (both ${c.topic})`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const mode = c.backfill === undefined ? 'live' : 'backfill';
   const config: SimulatorConfig = {
+    transport:
+      c.transport === 'http'
+        ? { kind: 'http', url: c.apiUrl.replace(/\/+$/, ''), apiKey: c.apiKey }
+        : { kind: 'kafka' },
     fleet: { sites: c.sites, zonesPerSite: c.zones, devicesPerZone: c.devices },
     seed: c.seed,
     faults,
@@ -123,7 +136,8 @@ export function parseSimulatorConfig(
       dlq: c.dlqTopic,
       partitions: c.partitions,
       replicationFactor: c.replicationFactor,
-      create: c.createTopics,
+      // Over HTTP the API owns the topic; the simulator has no Kafka connection to create one with.
+      create: c.createTopics && c.transport === 'kafka',
     },
     producer: {
       batchSize: c.batchSize,

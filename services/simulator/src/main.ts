@@ -10,6 +10,7 @@ import {
   runMain,
   runUntilSignalled,
 } from '@telemetry-pulse/shared';
+import { createHttpProducer } from './adapters/http-producer';
 import { createSimulator } from './app';
 import { parseSimulatorConfig } from './config';
 import { simulatorOptionSpecs } from './options';
@@ -31,8 +32,13 @@ runMain(async () => {
   const { config } = parsed;
   const logger = createLogger({ service: 'simulator', level: config.logLevel });
   const kafka = createKafkaClient(config.kafka, logger);
-  // Idempotent: a retried batch never lands twice, so the only duplicates are the injected ones.
-  const producer = createKafkaProducer(kafka, { idempotent: true, compression: config.producer.compression });
+  const { transport } = config;
+  // Idempotent: a retried batch never lands twice, so the only duplicates are the injected ones. Over
+  // HTTP the API's producer is the idempotent one, and a retried batch keeps its event ids.
+  const producer =
+    transport.kind === 'http'
+      ? createHttpProducer({ url: transport.url, apiKey: transport.apiKey, logger })
+      : createKafkaProducer(kafka, { idempotent: true, compression: config.producer.compression });
   const simulator = createSimulator({
     config,
     producer,

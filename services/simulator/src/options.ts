@@ -164,6 +164,27 @@ export const simulatorOptionSpecs = {
     defaultText: 'true',
     schema: opt.bool(true),
   },
+  transport: {
+    flag: 'transport',
+    env: 'SIM_TRANSPORT',
+    help: "kafka: publish to the topic; http: POST the readings to the API (POST /api/v1/readings, NDJSON, one request per batch), as devices that cannot speak Kafka do. Topics are then the API's.",
+    defaultText: 'kafka',
+    schema: opt.oneOf(['kafka', 'http'] as const, 'kafka'),
+  },
+  apiUrl: {
+    flag: 'api-url',
+    env: 'SIM_API_URL',
+    help: 'Base URL of the API for --transport http.',
+    defaultText: 'http://127.0.0.1:8080',
+    schema: opt.string('http://127.0.0.1:8080'),
+  },
+  apiKey: {
+    flag: 'api-key',
+    env: 'SIM_API_KEY',
+    help: 'Ingest key (an API_INGEST_KEYS entry of the API) sent as x-api-key with --transport http.',
+    secret: true,
+    schema: opt.optionalString(),
+  },
   batchSize: {
     flag: 'batch-size',
     env: 'SIM_BATCH_SIZE',

@@ -42,4 +42,17 @@ describe('API keys', () => {
     const { problems } = parseApiKeys([`Engine:${'a'.repeat(64)}`]);
     expect(problems).toEqual(['API_KEYS name "engine" is reserved for the alert engine']);
   });
+
+  it('reads an optional site list (name:hash:site|site) and refuses an empty one', () => {
+    const { keys, problems } = parseApiKeys([
+      `gw:${hashApiKey(KEY)}:site-1|site-2`,
+      `all:${hashApiKey('x'.repeat(20))}`,
+    ]);
+    expect(problems).toEqual([]);
+    expect([...(keys[0]?.sites ?? [])]).toEqual(['site-1', 'site-2']);
+    expect(keys[1]?.sites).toBeUndefined();
+    expect(parseApiKeys([`gw:${hashApiKey(KEY)}:`], 'API_INGEST_KEYS').problems).toEqual([
+      expect.stringContaining('API_INGEST_KEYS entry 1'),
+    ]);
+  });
 });

@@ -47,4 +47,11 @@ describe('token bucket rate limiter', () => {
       ),
     );
   });
+
+  it('charges a cost of several tokens at once (a batch of readings) and says when that many are back', () => {
+    const limiter = createRateLimiter({ ratePerSec: 100, burst: 500 });
+    expect(limiter.take('gw', 0, 500)).toEqual({ allowed: true });
+    expect(limiter.take('gw', 1000, 200)).toEqual({ allowed: false, retryAfterMs: 1000 });
+    expect(limiter.take('gw', 2000, 200)).toEqual({ allowed: true });
+  });
 });

@@ -74,6 +74,7 @@ describe('evaluateThreshold: scripted co2 sequence (readings every 30 s)', () =>
         severity: 'warning',
         atMs: T0 + 7 * MIN, // 1100 since 5 min, held 2 min
         value: 1100,
+        threshold: 1000,
         message: 'co2 above 1000 ppm on dev-1 (site-1/zone-1): 1100 ppm',
       },
       {
@@ -83,6 +84,7 @@ describe('evaluateThreshold: scripted co2 sequence (readings every 30 s)', () =>
         severity: 'critical',
         atMs: T0 + 10 * MIN, // 1600 since 8 min, held 2 min
         value: 1600,
+        threshold: 1500,
         message: 'co2 above 1500 ppm on dev-1 (site-1/zone-1): 1600 ppm',
       },
       {
@@ -103,6 +105,7 @@ describe('evaluateThreshold: scripted co2 sequence (readings every 30 s)', () =>
         severity: 'warning',
         atMs: T0 + 17 * MIN + 30 * S, // resolve (12.5 min) + cooldown 5 min; held since 13 min
         value: 1100,
+        threshold: 1000,
         message: 'co2 above 1000 ppm on dev-1 (site-1/zone-1): 1100 ppm',
       },
     ]);
@@ -297,6 +300,21 @@ describe('evaluateThreshold: table', () => {
     expect(() => evaluateThreshold(CO2, undefined, [at(0, 1), { ...at(1, 1), deviceId: 'dev-2' }])).toThrow(
       /one device per call/,
     );
+  });
+
+  it('names the trigger crossed on the side the value lies (cold room: the lower one)', () => {
+    const cold = evaluateThreshold(
+      rule('temperature'),
+      undefined,
+      steady(0, 6 * MIN, 17.5, 30 * S, 'temperature'),
+    );
+    expect(cold.actions[0]).toMatchObject({ type: 'open', value: 17.5, threshold: 18 });
+    const warm = evaluateThreshold(
+      rule('temperature'),
+      undefined,
+      steady(0, 6 * MIN, 26.5, 30 * S, 'temperature'),
+    );
+    expect(warm.actions[0]).toMatchObject({ type: 'open', value: 26.5, threshold: 26 });
   });
 
   it('uses a configured message template', () => {

@@ -88,3 +88,23 @@ export const problemSchema = z
   .meta({ id: 'Problem', description: 'RFC 9457 problem document (application/problem+json).' });
 
 export type Problem = z.infer<typeof problemSchema>;
+
+/** The error body of the Python original's routes, as FastAPI wrote it. */
+export const fastApiErrorSchema = z
+  .object({
+    detail: z
+      .union([
+        z.string(),
+        z.array(
+          z.object({
+            type: z.string(),
+            loc: z.array(z.union([z.string(), z.number()])),
+            msg: z.string(),
+            input: z.unknown(),
+            ctx: z.record(z.string(), z.unknown()).optional(),
+          }),
+        ),
+      ])
+      .describe('A message, or one entry per invalid field (422).'),
+  })
+  .meta({ id: 'HTTPError', description: "FastAPI's error body, on the Python original's routes only." });

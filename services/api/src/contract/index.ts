@@ -6,3 +6,4 @@ export * from './alerts';
 export * from './pipeline';
 export * from './live';
 export * from './compat';
+export * from './ingest';

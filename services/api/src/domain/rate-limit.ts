@@ -4,8 +4,12 @@
  * instance limits on its own, so N replicas allow N times the rate.
  */
 export interface RateLimiter {
-  /** Takes one token for `client`; when none is left, says how long until one is. */
-  take(client: string, nowMs: number): { allowed: true } | { allowed: false; retryAfterMs: number };
+  /** Takes `cost` tokens (1 by default) for `client`; when too few are left, says how long until enough are. */
+  take(
+    client: string,
+    nowMs: number,
+    cost?: number,
+  ): { allowed: true } | { allowed: false; retryAfterMs: number };
   /** Clients currently tracked (bounded by `maxClients`). */
   size(): number;
 }
@@ -29,7 +33,7 @@ export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
   const buckets = new Map<string, Bucket>();
   return {
     size: () => buckets.size,
-    take(client, nowMs) {
+    take(client, nowMs, cost = 1) {
       const previous = buckets.get(client);
       const bucket = previous ?? { tokens: opts.burst, atMs: nowMs };
       const elapsedMs = Math.max(0, nowMs - bucket.atMs);
@@ -41,11 +45,11 @@ export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
         const oldest = buckets.keys().next();
         if (!oldest.done) buckets.delete(oldest.value);
       }
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
+      if (bucket.tokens >= cost) {
+        bucket.tokens -= cost;
         return { allowed: true };
       }
-      return { allowed: false, retryAfterMs: Math.ceil(((1 - bucket.tokens) / opts.ratePerSec) * 1000) };
+      return { allowed: false, retryAfterMs: Math.ceil(((cost - bucket.tokens) / opts.ratePerSec) * 1000) };
     },
   };
 }

@@ -1,7 +1,6 @@
 import type { AggregateBucket } from '../contract/aggregates';
 import type { Alert } from '../contract/alerts';
 import type { Site, Zone } from '../contract/catalog';
-import type { HeatmapCell, TrendPoint } from '../contract/compat';
 import type { PipelineCounts } from '../contract/pipeline';
 import type { DeviceReading, ZoneLatest } from '../contract/readings';
 import type { SensorType } from '@telemetry-pulse/shared/core';
@@ -23,10 +22,19 @@ export interface DeviceRow {
   readonly site_last_seen_at: string;
 }
 
+/** What the original's device route shows of one device; times are ISO-8601. */
+export interface DeviceStatsRow {
+  readonly last_seen_at: string;
+  /** Mean temperature and highest CO2 over the hour up to last_seen_at (event time); null without any. */
+  readonly avg_temp: number | null;
+  readonly max_co2: number | null;
+}
+
 export interface CatalogStore {
   sites(q: { after?: string; take: number }): Promise<Site[]>;
   zones(q: { siteId?: string; after?: readonly [string, string]; take: number }): Promise<Zone[]>;
   devices(q: { siteId?: string; zoneId?: string; after?: string; take: number }): Promise<DeviceRow[]>;
+  deviceStats(deviceId: string): Promise<DeviceStatsRow | undefined>;
 }
 
 export interface ReadingsStore {
@@ -51,6 +59,20 @@ export interface ReadingsStore {
   }): Promise<DeviceReading[]>;
 }
 
+/** One window rolled up over zones: its start and the combined average, minimum and maximum. */
+export interface WindowPoint {
+  readonly ts: string;
+  readonly avg: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface ZoneRate {
+  readonly site_id: string;
+  readonly zone_id: string;
+  readonly rate: number;
+}
+
 export interface AggregatesStore {
   /** Buckets of `bucketSeconds` rolled up from windows of `sourceWindowSeconds` in [fromMs, toMs), oldest first. */
   buckets(q: {
@@ -70,9 +92,12 @@ export interface AggregatesStore {
     siteId?: string;
     windowSeconds: number;
     take: number;
-  }): Promise<TrendPoint[]>;
-  /** Average occupancy per zone over 5 m windows starting at or after `sinceMs`. */
-  occupancy(q: { siteId?: string; sinceMs: number }): Promise<HeatmapCell[]>;
+  }): Promise<WindowPoint[]>;
+  /**
+   * Per zone, the mean of the averages of its 15 m occupancy windows starting after `sinceMs`: the
+   * original's heatmap figure (a mean of means, kept for its clients), ordered by site and zone.
+   */
+  occupancyRates(q: { siteId?: string; sinceMs: number }): Promise<ZoneRate[]>;
 }
 
 export interface AlertFilter {
@@ -97,7 +122,21 @@ export type AlertAction =
   | { readonly outcome: 'not-found' }
   | { readonly outcome: 'conflict'; readonly alert: Alert };
 
+/** An alert as the original's routes show it: what opened it and which limit it crossed. */
+export interface LegacyAlertRow {
+  readonly alert_id: number;
+  readonly rule_id: string;
+  readonly site_id: string;
+  readonly zone_id: string;
+  readonly sensor_type: string;
+  readonly trigger_value: number | null;
+  readonly threshold: number | null;
+  readonly opened_at: string;
+}
+
 export interface AlertStore {
+  /** The newest `take` alerts by (opened_at, alert_id), for the original's routes. */
+  newest(take: number): Promise<LegacyAlertRow[]>;
   /** Newest first by (opened_at, alert_id). */
   list(filter: AlertFilter, after: readonly [number, number] | undefined, take: number): Promise<AlertRow[]>;
   get(alertId: number): Promise<Alert | undefined>;

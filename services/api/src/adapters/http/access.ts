@@ -16,9 +16,14 @@ export interface AccessControl {
   admit(ctx: Context, auth: Auth, limited: boolean, streamToken?: string): Principal;
 }
 
-/** Access control from the configured keys, the read-auth switch and an optional rate limiter. */
+/**
+ * Access control from the configured keys, the read-auth switch and an optional rate limiter. Ingest
+ * keys (devices, gateways) and operator keys are separate lists: neither can do the other's work.
+ */
 export function createAccessControl(opts: {
   keys: readonly ApiKey[];
+  ingestKeys?: readonly ApiKey[];
+  ingestAnonymous?: boolean;
   readAuth: boolean;
   limiter: RateLimiter | undefined;
   now: () => number;
@@ -27,12 +32,13 @@ export function createAccessControl(opts: {
   return {
     admit(ctx, auth, limited, streamToken) {
       const presented = ctx.get(API_KEY_HEADER);
+      const keys = auth === 'ingest' ? (opts.ingestKeys ?? []) : opts.keys;
       const tokenOnly = presented === '' && streamToken !== undefined;
       const key = tokenOnly
         ? verifyStreamToken(opts.keys, streamToken, opts.now())
         : presented === ''
           ? undefined
-          : findApiKey(opts.keys, presented);
+          : findApiKey(keys, presented);
       if (limited && opts.limiter) {
         // A wrong key is charged to the IP, so guessing keys cannot mint fresh buckets.
         const verdict = opts.limiter.take(key ? `key:${key.name}` : `ip:${ctx.ip}`, opts.now());
@@ -44,7 +50,10 @@ export function createAccessControl(opts: {
           });
         }
       }
-      const required = auth === 'write' || (auth === 'read' && opts.readAuth);
+      const required =
+        auth === 'write' ||
+        (auth === 'read' && opts.readAuth) ||
+        (auth === 'ingest' && opts.ingestAnonymous !== true);
       if (required && tokenOnly && !key) {
         throw new ProblemError(
           'forbidden',
@@ -57,7 +66,10 @@ export function createAccessControl(opts: {
         });
       }
       if (required && !key) throw new ProblemError('forbidden', 'The API key is not valid.');
-      return key ? { keyName: key.name } : {};
+      if (auth === 'ingest' && presented !== '' && !key)
+        throw new ProblemError('forbidden', 'The API key is not valid.');
+      const client = key ? `key:${key.name}` : `ip:${ctx.ip}`;
+      return key ? { keyName: key.name, client, ...(key.sites ? { sites: key.sites } : {}) } : { client };
     },
   };
 }

@@ -34,3 +34,29 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<unknown
     throw new ProblemError('invalid-request', `The body is not valid JSON: ${(err as Error).message}`);
   }
 }
+
+/**
+ * Reads a text body of one of `types` (e.g. `application/json`, `application/x-ndjson`) of at most `limit`
+ * bytes, with the same refusals as {@link readJsonBody}; '' when there is none.
+ */
+export async function readTextBody(ctx: Context, limit: number, types: readonly string[]): Promise<string> {
+  const declared = ctx.request.length;
+  if (declared !== undefined && declared > limit) {
+    throw new ProblemError('payload-too-large', `The body may be at most ${limit} bytes.`);
+  }
+  if (!ctx.is(...types)) {
+    throw new ProblemError('unsupported-media-type', `Send the body as ${types.join(' or ')}.`);
+  }
+  const encoding = ctx.get('content-encoding');
+  if (encoding !== '' && encoding !== 'identity') {
+    throw new ProblemError('unsupported-media-type', 'Compressed request bodies are not accepted.');
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limit) throw new ProblemError('payload-too-large', `The body may be at most ${limit} bytes.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

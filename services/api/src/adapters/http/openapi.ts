@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { problemSchema } from '../../contract/common';
+import { fastApiErrorSchema, problemSchema } from '../../contract/common';
 import { PROBLEMS, codeForStatus } from './problem';
 import type { Route } from './route';
 
@@ -62,7 +62,8 @@ function parameters(converter: SchemaConverter, route: Route): Json[] {
 
 function problemStatuses(route: Route): number[] {
   const statuses = new Set<number>([500, ...(route.problems ?? [])]);
-  if (route.query || route.params || (route.kind === 'json' && route.body)) statuses.add(400);
+  const invalid = route.errors === 'fastapi' ? 422 : 400;
+  if (route.query || route.params || (route.kind === 'json' && route.body)) statuses.add(invalid);
   if (route.auth !== 'none') statuses.add(403).add(401);
   if (route.kind === 'json' && route.body) statuses.add(413).add(415);
   if (!route.unlimited) statuses.add(429);
@@ -79,6 +80,7 @@ export function buildOpenApi(
 ): Json {
   const converter = new SchemaConverter();
   const problemRef = converter.convert(problemSchema, 'output');
+  const fastApiRef = converter.convert(fastApiErrorSchema, 'output');
   const paths: Record<string, Record<string, Json>> = {};
   for (const route of routes) {
     const responses: Json = {};
@@ -93,10 +95,16 @@ export function buildOpenApi(
             content: { [route.produces.contentType]: { schema: { type: 'string' } } },
           };
     for (const status of problemStatuses(route)) {
-      responses[String(status)] = {
-        description: PROBLEMS[codeForStatus(status)].title,
-        content: { 'application/problem+json': { schema: problemRef } },
-      };
+      responses[String(status)] =
+        route.errors === 'fastapi'
+          ? {
+              description: status === 422 ? 'Validation error' : PROBLEMS[codeForStatus(status)].title,
+              content: { 'application/json': { schema: fastApiRef } },
+            }
+          : {
+              description: PROBLEMS[codeForStatus(status)].title,
+              content: { 'application/problem+json': { schema: problemRef } },
+            };
     }
     const security =
       route.auth === 'write' ? [{ apiKey: [] }] : route.auth === 'read' ? [{}, { apiKey: [] }] : undefined;

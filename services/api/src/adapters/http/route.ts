@@ -6,11 +6,15 @@ import type { z } from 'zod';
  * so a route cannot be served without being documented, nor documented with other parameters than it
  * validates.
  */
-export type Auth = 'none' | 'read' | 'write';
+export type Auth = 'none' | 'read' | 'write' | 'ingest';
 
-/** Who made the request: the API key's name, or nobody. */
+/** Who made the request: the API key's name (or nobody), and what it is charged to. */
 export interface Principal {
   readonly keyName?: string;
+  /** The only sites the key may act on; all when absent. */
+  readonly sites?: ReadonlySet<string>;
+  /** The rate-limit bucket: `key:<name>`, or `ip:<address>` without a key. */
+  readonly client: string;
 }
 
 export type QuerySchema = z.ZodObject;
@@ -23,7 +27,10 @@ interface RouteBase {
   readonly summary: string;
   readonly description?: string;
   readonly tag: string;
-  /** none: open; read: needs a key when API_READ_AUTH is on; write: always needs a key. */
+  /**
+   * none: open; read: needs a key when API_READ_AUTH is on; write: always needs an operator key (API_KEYS);
+   * ingest: needs an ingest key (API_INGEST_KEYS) unless API_INGEST_ANONYMOUS is on.
+   */
   readonly auth: Auth;
   /** Problem statuses this route returns besides 400/401/403/429/500 (documented in OpenAPI). */
   readonly problems?: readonly number[];
@@ -36,6 +43,11 @@ interface RouteBase {
   readonly unlimited?: boolean;
   readonly query?: QuerySchema;
   readonly params?: QuerySchema;
+  /**
+   * `fastapi`: the Python original's routes answer errors as FastAPI did (`{"detail": ...}`, 422 for
+   * invalid input) instead of problem documents, so its clients keep parsing them.
+   */
+  readonly errors?: 'fastapi';
 }
 
 export interface JsonInput<Q, P, B> {
@@ -57,6 +69,10 @@ export interface JsonRoute<
   readonly body?: B;
   readonly response: R;
   readonly responseDescription: string;
+  /** Status of a successful answer; 200 when omitted. */
+  readonly status?: number;
+  /** Writes the body itself (e.g. as Python wrote it); koa's JSON.stringify when omitted. */
+  readonly serialize?: (body: z.input<R>) => string;
   handler(input: JsonInput<z.output<Q>, z.output<P>, z.output<B>>): Promise<z.input<R>>;
 }
 

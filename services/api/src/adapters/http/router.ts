@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AccessControl } from './access';
+import { answerAsFastApi, parseFastApiInput } from './fastapi';
 import { readJsonBody } from './json-body';
 import { koaPath, type Route } from './route';
 import { parseInput } from './validate';
@@ -28,24 +29,32 @@ export function buildRouter(
 ): Router {
   const router = new Router();
   for (const route of routes) {
-    const handle = async (ctx: Context & { params?: Record<string, string> }): Promise<void> => {
-      (ctx.state as RouteState).route = route.path;
+    const parse = route.errors === 'fastapi' ? parseFastApiInput : parseInput;
+    const run = async (ctx: Context & { params?: Record<string, string> }): Promise<void> => {
       const token = route.streamToken && typeof ctx.query.token === 'string' ? ctx.query.token : undefined;
       const principal = deps.access.admit(ctx, route.auth, route.unlimited !== true, token);
       if (route.kind === 'raw') {
-        if (route.query) parseInput(route.query, presentParams(ctx.query), 'query');
-        if (route.params) parseInput(route.params, ctx.params ?? {}, 'path');
+        if (route.query) parse(route.query, presentParams(ctx.query), 'query');
+        if (route.params) parse(route.params, ctx.params ?? {}, 'path');
         await route.handler(ctx, principal);
         return;
       }
-      const query = route.query ? parseInput(route.query, presentParams(ctx.query), 'query') : {};
-      const params = route.params ? parseInput(route.params, ctx.params ?? {}, 'path') : {};
+      const query = route.query ? parse(route.query, presentParams(ctx.query), 'query') : {};
+      const params = route.params ? parse(route.params, ctx.params ?? {}, 'path') : {};
       const body = route.body
-        ? parseInput(route.body, (await readJsonBody(ctx, deps.bodyLimit)) ?? {}, 'body')
+        ? parse(route.body, (await readJsonBody(ctx, deps.bodyLimit)) ?? {}, 'body')
         : undefined;
       const result = await route.handler({ query, params, body, principal });
-      ctx.status = 200;
-      ctx.body = result;
+      ctx.status = route.status ?? 200;
+      if (route.serialize) {
+        ctx.type = 'application/json';
+        ctx.body = route.serialize(result);
+      } else ctx.body = result;
+    };
+    const handle = async (ctx: Context & { params?: Record<string, string> }): Promise<void> => {
+      (ctx.state as RouteState).route = route.path;
+      if (route.errors === 'fastapi') await answerAsFastApi(ctx, () => run(ctx));
+      else await run(ctx);
     };
     if (route.method === 'GET') router.get(koaPath(route.path), handle);
     else router.post(koaPath(route.path), handle);

@@ -82,6 +82,23 @@ export function createAlertStore(pool: Pool): AlertStore {
 
   return {
     get,
+    async newest(take) {
+      const { rows } = await pool.query<{
+        alert_id: number;
+        rule_id: string;
+        site_id: string;
+        zone_id: string;
+        sensor_type: string;
+        trigger_value: number | null;
+        threshold: number | null;
+        opened_at: Date;
+      }>(
+        `SELECT alert_id, rule_id, site_id, zone_id, sensor_type, trigger_value, threshold, opened_at
+           FROM alerts ORDER BY opened_at DESC, alert_id DESC LIMIT $1`,
+        [take],
+      );
+      return rows.map((r) => ({ ...r, opened_at: iso(r.opened_at) }));
+    },
     async list(f, after, take) {
       const { rows } = await pool.query<AlertDbRow>(
         `SELECT ${COLUMNS} FROM alerts

@@ -70,5 +70,23 @@ export function createCatalogStore(pool: Pool): CatalogStore {
         site_last_seen_at: iso(r.site_last),
       }));
     },
+
+    async deviceStats(deviceId) {
+      // Both aggregates walk raw_events_device_ts over one hour of one device: cheap however long the history.
+      const { rows } = await pool.query<{ last: Date; avg_temp: number | null; max_co2: number | null }>(
+        `SELECT d.last_seen_at AS last,
+                (SELECT avg(e.value) FROM raw_events e
+                  WHERE e.device_id = d.device_id AND e.sensor_type = 'temperature'
+                    AND e.ts_event > d.last_seen_at - interval '1 hour') AS avg_temp,
+                (SELECT max(e.value) FROM raw_events e
+                  WHERE e.device_id = d.device_id AND e.sensor_type = 'co2'
+                    AND e.ts_event > d.last_seen_at - interval '1 hour') AS max_co2
+           FROM devices d
+          WHERE d.device_id = $1`,
+        [deviceId],
+      );
+      const r = rows[0];
+      return r && { last_seen_at: iso(r.last), avg_temp: r.avg_temp, max_co2: r.max_co2 };
+    },
   };
 }

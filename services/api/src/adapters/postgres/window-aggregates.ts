@@ -68,18 +68,18 @@ export function createAggregatesStore(pool: Pool): AggregatesStore {
       return rows.map((r) => ({ ts: iso(r.ts), avg: r.avg, min: r.mn, max: r.mx }));
     },
 
-    async occupancy({ siteId, sinceMs }) {
-      const { rows } = await pool.query<{ site_id: string; zone_id: string; avg: number }>(
-        `SELECT site_id, zone_id, sum(value_sum) / sum(sample_count) AS avg
+    async occupancyRates({ siteId, sinceMs }) {
+      const { rows } = await pool.query<{ site_id: string; zone_id: string; rate: number }>(
+        `SELECT site_id, zone_id, avg(value_avg) AS rate
            FROM window_aggregates
-          WHERE window_seconds = 300 AND sensor_type = 'occupancy'
-            AND window_start >= to_timestamp($1::float8 / 1000)
+          WHERE window_seconds = 900 AND sensor_type = 'occupancy'
+            AND window_start > to_timestamp($1::float8 / 1000)
             AND ($2::text IS NULL OR site_id = $2)
           GROUP BY site_id, zone_id
           ORDER BY site_id, zone_id`,
         [sinceMs, orNull(siteId)],
       );
-      return rows.map((r) => ({ site_id: r.site_id, zone_id: r.zone_id, avg_occupancy: r.avg }));
+      return rows;
     },
   };
 }

@@ -154,18 +154,29 @@ async function applyThresholdAction(client: PoolClient, a: ThresholdAction): Pro
     case 'open':
       await client.query(
         `INSERT INTO alerts (rule_id, device_id, site_id, zone_id, sensor_type, severity, status, message,
-                             trigger_value, peak_value, last_value, opened_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8, $8, to_timestamp($9 / 1000.0))
+                             trigger_value, peak_value, last_value, opened_at, threshold)
+         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8, $8, to_timestamp($9 / 1000.0), $10)
          ON CONFLICT (device_id, rule_id) WHERE status <> 'resolved' DO NOTHING`,
-        [a.ruleId, a.deviceId, a.siteId, a.zoneId, a.sensorType, a.severity, a.message, a.value, a.atMs],
+        [
+          a.ruleId,
+          a.deviceId,
+          a.siteId,
+          a.zoneId,
+          a.sensorType,
+          a.severity,
+          a.message,
+          a.value,
+          a.atMs,
+          a.threshold,
+        ],
       );
       return;
     case 'escalate':
       await client.query(
         `UPDATE alerts SET severity = $3, message = $4, last_value = $5, peak_value = GREATEST(peak_value, $5),
-                           escalated_at = to_timestamp($6 / 1000.0), updated_at = now()
+                           escalated_at = to_timestamp($6 / 1000.0), threshold = $7, updated_at = now()
           WHERE device_id = $1 AND rule_id = $2 AND status <> 'resolved'`,
-        [a.deviceId, a.ruleId, a.severity, a.message, a.value, a.atMs],
+        [a.deviceId, a.ruleId, a.severity, a.message, a.value, a.atMs, a.threshold],
       );
       return;
     case 'resolve':

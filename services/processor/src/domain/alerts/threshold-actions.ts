@@ -19,6 +19,8 @@ export interface OpenAlertAction {
   readonly severity: Severity;
   readonly atMs: number;
   readonly value: number;
+  /** The trigger the value crossed (the level's `above` or `below` trigger), in the sensor's unit. */
+  readonly threshold: number;
   readonly message: string;
 }
 
@@ -30,6 +32,8 @@ export interface EscalateAlertAction {
   readonly severity: Severity;
   readonly atMs: number;
   readonly value: number;
+  /** The trigger of the new level the value crossed. */
+  readonly threshold: number;
   readonly message: string;
 }
 

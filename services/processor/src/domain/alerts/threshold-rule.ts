@@ -109,6 +109,7 @@ function step(
         zoneId: r.zoneId,
         sensorType: rule.sensorType,
         severity: sustained.severity,
+        threshold: crossed(sustained, r.value),
         message: message(rule, sustained, r),
       },
     };
@@ -127,6 +128,7 @@ function step(
         type: 'escalate',
         ...base,
         severity: sustained.severity,
+        threshold: crossed(sustained, r.value),
         message: message(rule, sustained, r),
       },
     };
@@ -174,9 +176,15 @@ function worse(rule: ThresholdRule, a: number, b: number): number {
   return excess(b) > excess(a) ? b : a;
 }
 
+/** The trigger of `level` on the side `value` lies (a level may watch both directions). */
+function crossed(level: ThresholdLevel, value: number): number {
+  const side = level.above !== undefined && value > level.above.clear ? 'above' : 'below';
+  return (side === 'above' ? level.above : level.below)?.trigger ?? Number.NaN;
+}
+
 function message(rule: ThresholdRule, level: ThresholdLevel, r: AlertReading): string {
   const side = level.above !== undefined && r.value > level.above.clear ? 'above' : 'below';
-  const threshold = (side === 'above' ? level.above : level.below)?.trigger ?? Number.NaN;
+  const threshold = crossed(level, r.value);
   return renderMessage(rule.message ?? DEFAULT_THRESHOLD_MESSAGE, {
     ruleId: rule.id,
     deviceId: r.deviceId,

@@ -22,6 +22,15 @@ const actor = (by: string | undefined, principal: Principal): string => by ?? pr
 
 /** Alerts: a filtered keyset listing, and the operators' acknowledge and resolve actions. */
 export function alertRoutes(deps: { alerts: AlertStore }): Route[] {
+  /** A key limited to sites acts only on their alerts (the row is read first; a missing one goes on to 404). */
+  async function mayAct(alertId: number, principal: Principal): Promise<void> {
+    if (!principal.sites) return;
+    const alert = await deps.alerts.get(alertId);
+    if (alert && !principal.sites.has(alert.site_id)) {
+      throw new ProblemError('forbidden', `This API key may not act on alerts of site ${alert.site_id}.`);
+    }
+  }
+
   return [
     jsonRoute({
       method: 'GET',
@@ -72,6 +81,7 @@ export function alertRoutes(deps: { alerts: AlertStore }): Route[] {
       response: alertSchema,
       responseDescription: 'The alert after the change.',
       async handler({ params, body, principal }) {
+        await mayAct(params.alert_id, principal);
         const action = await deps.alerts.acknowledge(params.alert_id, actor(body.by, principal));
         return outcome(action, params.alert_id, 'acknowledged');
       },
@@ -91,6 +101,7 @@ export function alertRoutes(deps: { alerts: AlertStore }): Route[] {
       response: alertSchema,
       responseDescription: 'The alert after the change.',
       async handler({ params, body, principal }) {
+        await mayAct(params.alert_id, principal);
         const action = await deps.alerts.resolve(params.alert_id, actor(body.by, principal));
         return outcome(action, params.alert_id, 'resolved');
       },

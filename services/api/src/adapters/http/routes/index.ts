@@ -9,6 +9,7 @@ import { aggregatesRoutes } from './aggregates';
 import { alertRoutes } from './alerts';
 import { catalogRoutes } from './catalog';
 import { compatRoutes } from './compat';
+import { ingestRoutes, type IngestRouteDeps } from './ingest';
 import { metaRoutes } from './meta';
 import { pipelineRoutes } from './pipeline';
 import { readingsRoutes } from './readings';
@@ -20,6 +21,8 @@ export function apiRoutes(deps: {
   topicOffsets: TopicOffsets;
   logger: Logger;
   now: () => number;
+  version: string;
+  ingest: IngestRouteDeps;
   sse: SseStreams;
   docs: ReturnType<typeof createDocs>;
   readiness: () => Promise<ReadinessReport>;
@@ -41,7 +44,16 @@ export function apiRoutes(deps: {
       logger: deps.logger,
       now,
     }),
-    ...compatRoutes({ readings: stores.readings, aggregates: stores.aggregates, alerts: stores.alerts, now }),
+    ...ingestRoutes(deps.ingest),
+    ...compatRoutes({
+      readings: stores.readings,
+      aggregates: stores.aggregates,
+      alerts: stores.alerts,
+      catalog: stores.catalog,
+      version: deps.version,
+      ready: async () => (await deps.readiness()).ready,
+      now,
+    }),
     ...metaRoutes(deps),
   ];
 }
