@@ -46,12 +46,41 @@ export async function createScratchDatabase(): Promise<ScratchDatabase> {
       const c = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
       await c.connect();
       try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropDatabase(c, name);
       } finally {
         await c.end();
       }
     },
   };
+}
+
+/**
+ * Drops `name`, ending the sessions still on it. `WITH (FORCE)` refuses (42501) when an autovacuum worker
+ * is in the database and we are not a superuser, since the worker belongs to no role we are a member of;
+ * a plain DROP DATABASE cancels autovacuum itself, so then we end our own sessions and drop without FORCE,
+ * retrying while a session is still leaving (55006). Bounded: about 15 s.
+ */
+async function dropDatabase(c: pg.Client, name: string): Promise<void> {
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42501') throw err;
+  }
+  for (let attempt = 1; ; attempt++) {
+    await c.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = $1 AND usename = current_user AND pid <> pg_backend_pid()`,
+      [name],
+    );
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name}`);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55006' || attempt >= 30) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
