@@ -1,4 +1,11 @@
-import { createKafkaClient, createKafkaProducer, createPool, type Logger } from '@telemetry-pulse/shared';
+import {
+  createKafkaClient,
+  createKafkaProducer,
+  createPool,
+  exitOnKafkaFatal,
+  type KafkaClientOptions,
+  type Logger,
+} from '@telemetry-pulse/shared';
 import { serveDashboard, DASHBOARD_PUBLIC_DIR } from './adapters/http/static';
 import { createIngestPublisher } from './adapters/kafka/ingest-publisher';
 import { createKafkaTopicOffsets } from './adapters/kafka/topic-offsets';
@@ -26,7 +33,11 @@ export function withStatementTimeout(url: string, timeoutMs: number): string {
 }
 
 /** Wires the real PostgreSQL and Kafka adapters into the API (used by main.ts and the tests). */
-export function composeApi(config: ApiConfig, logger: Logger, opts: { now?: () => number } = {}): Api {
+export function composeApi(
+  config: ApiConfig,
+  logger: Logger,
+  opts: { now?: () => number; onKafkaFatal?: KafkaClientOptions['onFatal'] } = {},
+): Api {
   const pool = createPool({
     url: withStatementTimeout(config.databaseUrl, config.queryTimeoutMs),
     max: config.databasePoolMax,
@@ -39,7 +50,9 @@ export function composeApi(config: ApiConfig, logger: Logger, opts: { now?: () =
     applicationName: 'telemetry-api-listen',
     logger,
   });
-  const kafka = createKafkaClient(config.kafka, logger);
+  const kafka = createKafkaClient(config.kafka, logger, {
+    onFatal: opts.onKafkaFatal ?? exitOnKafkaFatal(logger),
+  });
   return createApi({
     config,
     logger,

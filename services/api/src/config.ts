@@ -5,9 +5,11 @@ import {
   kafkaOptionSpecs,
   opt,
   serviceOptionSpecs,
+  omitKafkaOptions,
   toKafkaConnection,
   type ConfigOf,
   type KafkaConnection,
+  type KafkaOptionKey,
   type OptionSpec,
 } from '@telemetry-pulse/shared';
 import { parseApiKeys, type ApiKey } from './domain/api-keys';
@@ -202,14 +204,7 @@ export const apiOptionSpecs = {
 export type ApiOptions = ConfigOf<typeof apiOptionSpecs>;
 export interface ApiConfig extends Omit<
   ApiOptions,
-  | 'brokers'
-  | 'clientId'
-  | 'saslMechanism'
-  | 'saslUsername'
-  | 'saslPassword'
-  | 'ssl'
-  | 'apiKeys'
-  | 'ingestKeys'
+  KafkaOptionKey | 'apiKeys' | 'ingestKeys'
 > {
   readonly kafka: KafkaConnection;
   readonly apiKeys: readonly ApiKey[];
@@ -240,17 +235,7 @@ export function toApiConfig(o: ApiOptions): ApiConfig {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const {
-    brokers: _b,
-    clientId: _c,
-    saslMechanism: _m,
-    saslUsername: _u,
-    saslPassword: _p,
-    ssl: _s,
-    apiKeys: _k,
-    ingestKeys: _i,
-    ...rest
-  } = o;
+  const { apiKeys: _k, ingestKeys: _i, ...rest } = omitKafkaOptions(o);
   return Object.freeze({
     ...rest,
     kafka,

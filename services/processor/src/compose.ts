@@ -7,6 +7,8 @@ import {
   createKafkaProducer,
   createPool,
   ensureTopics,
+  exitOnKafkaFatal,
+  type KafkaClientOptions,
   type Logger,
 } from '@telemetry-pulse/shared';
 import { createProcessor, type Processor } from './app';
@@ -29,9 +31,15 @@ export async function loadAlertRules(file: string | undefined): Promise<readonly
 }
 
 /** Wires the real Kafka and PostgreSQL adapters into a processor (used by main.ts and the tests). */
-export async function composeProcessor(config: ProcessorConfig, logger: Logger): Promise<Processor> {
+export async function composeProcessor(
+  config: ProcessorConfig,
+  logger: Logger,
+  opts: { onKafkaFatal?: KafkaClientOptions['onFatal'] } = {},
+): Promise<Processor> {
   const alertRules = await loadAlertRules(config.alertRulesFile);
-  const kafka = createKafkaClient(config.kafka, logger);
+  const kafka = createKafkaClient(config.kafka, logger, {
+    onFatal: opts.onKafkaFatal ?? exitOnKafkaFatal(logger),
+  });
   const pool = createPool({
     url: config.databaseUrl,
     max: Math.max(config.databasePoolMax, config.concurrency + 2),

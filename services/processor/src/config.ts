@@ -6,9 +6,11 @@ import {
   kafkaOptionSpecs,
   opt,
   serviceOptionSpecs,
+  omitKafkaOptions,
   toKafkaConnection,
   type ConfigOf,
   type KafkaConnection,
+  type KafkaOptionKey,
   type OptionSpec,
 } from '@telemetry-pulse/shared';
 import { z } from 'zod';
@@ -169,10 +171,7 @@ export const processorOptionSpecs = {
 } satisfies Record<string, OptionSpec>;
 
 export type ProcessorOptions = ConfigOf<typeof processorOptionSpecs>;
-export interface ProcessorConfig extends Omit<
-  ProcessorOptions,
-  'brokers' | 'clientId' | 'saslMechanism' | 'saslUsername' | 'saslPassword' | 'ssl'
-> {
+export interface ProcessorConfig extends Omit<ProcessorOptions, KafkaOptionKey> {
   readonly kafka: KafkaConnection;
 }
 
@@ -186,14 +185,5 @@ export function toProcessorConfig(o: ProcessorOptions): ProcessorConfig {
   }
   if (o.topic === o.dlqTopic) problems.push('PROCESSOR_DLQ_TOPIC must differ from PROCESSOR_TOPIC');
   if (problems.length > 0) throw new ConfigError(problems);
-  const {
-    brokers: _b,
-    clientId: _c,
-    saslMechanism: _m,
-    saslUsername: _u,
-    saslPassword: _p,
-    ssl: _s,
-    ...rest
-  } = o;
-  return Object.freeze({ ...rest, kafka });
+  return Object.freeze({ ...omitKafkaOptions(o), kafka });
 }

@@ -3,6 +3,7 @@
 import { tracing } from './tracing-bootstrap';
 import {
   createKafkaClient,
+  exitOnKafkaFatal,
   createKafkaProducer,
   createLogger,
   ensureTopics,
@@ -31,7 +32,7 @@ runMain(async () => {
   }
   const { config } = parsed;
   const logger = createLogger({ service: 'simulator', level: config.logLevel });
-  const kafka = createKafkaClient(config.kafka, logger);
+  const kafka = createKafkaClient(config.kafka, logger, { onFatal: exitOnKafkaFatal(logger) });
   const { transport } = config;
   // Idempotent: a retried batch never lands twice, so the only duplicates are the injected ones. Over
   // HTTP the API's producer is the idempotent one, and a retried batch keeps its event ids.

@@ -246,4 +246,12 @@ export const simulatorOptionSpecs = {
   // The password has no flag on purpose: command lines are visible to every user of the machine.
   saslPassword: kafkaOptionSpecs.saslPassword,
   ssl: { ...kafkaOptionSpecs.ssl, flag: 'ssl' },
+  // Paths have flags; PEM text, the key and its password only come from the environment.
+  sslCa: kafkaOptionSpecs.sslCa,
+  sslCaFile: { ...kafkaOptionSpecs.sslCaFile, flag: 'ssl-ca-file' },
+  sslCert: kafkaOptionSpecs.sslCert,
+  sslCertFile: { ...kafkaOptionSpecs.sslCertFile, flag: 'ssl-cert-file' },
+  sslKey: kafkaOptionSpecs.sslKey,
+  sslKeyFile: { ...kafkaOptionSpecs.sslKeyFile, flag: 'ssl-key-file' },
+  sslKeyPassword: kafkaOptionSpecs.sslKeyPassword,
 } satisfies Record<string, OptionSpec>;

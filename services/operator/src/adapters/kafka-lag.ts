@@ -4,6 +4,7 @@ import {
   toKafkaConnection,
   type ConsumerLagReader,
   type KafkaConnection,
+  type KafkaFatalError,
   type Logger,
 } from '@telemetry-pulse/shared';
 import type { LagReading } from '../domain/plan';
@@ -53,17 +54,26 @@ export function connectionOf(spec: PipelineSpec, secret: SecretValues, clientId:
  * not stall reconciles.
  */
 export function createLagSource(opts: { logger: Logger; timeoutMs: number }): LagSource {
-  const readers = new Map<string, { fingerprint: string; reader: ConsumerLagReader }>();
+  type Reader = { fingerprint: string; reader: ConsumerLagReader; fatal: Promise<never> };
+  const readers = new Map<string, Reader>();
   const log = opts.logger.child({ component: 'lag-source' });
 
-  function readerFor(key: string, conn: KafkaConnection): ConsumerLagReader {
+  function readerFor(key: string, conn: KafkaConnection): Reader {
     const fingerprint = JSON.stringify(conn);
     const known = readers.get(key);
-    if (known?.fingerprint === fingerprint) return known.reader;
+    if (known?.fingerprint === fingerprint) return known;
     if (known) void known.reader.close();
-    const reader = createConsumerLagReader(createKafkaClient(conn, log), log);
-    readers.set(key, { fingerprint, reader });
-    return reader;
+    // Bad credentials or certificates fail the read at once with the cause (which lands in the
+    // pipeline's status), instead of after kafkajs' retries and the read timeout.
+    let onFatal: (err: KafkaFatalError) => void = () => undefined;
+    const fatal = new Promise<never>((_, reject) => {
+      onFatal = reject;
+    });
+    fatal.catch(() => undefined);
+    const client = createKafkaClient(conn, log, { onFatal: (err) => onFatal(err) });
+    const entry = { fingerprint, reader: createConsumerLagReader(client, log), fatal };
+    readers.set(key, entry);
+    return entry;
   }
   async function forget(key: string): Promise<void> {
     const known = readers.get(key);
@@ -73,7 +83,7 @@ export function createLagSource(opts: { logger: Logger; timeoutMs: number }): La
 
   return {
     async read(key, spec, secret) {
-      const reader = readerFor(key, connectionOf(spec, secret, 'telemetry-pulse-operator'));
+      const { reader, fatal } = readerFor(key, connectionOf(spec, secret, 'telemetry-pulse-operator'));
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -85,6 +95,7 @@ export function createLagSource(opts: { logger: Logger; timeoutMs: number }): La
         const partitions = await Promise.race([
           reader.read(spec.processor.groupId, spec.topic.name),
           timeout,
+          fatal,
         ]);
         // A topic not created yet: no lag, and the partitions the spec asks for.
         if (partitions.length === 0) return { totalLag: 0, partitions: spec.topic.partitions };

@@ -4,6 +4,7 @@ import {
   createKafkaProducer,
   createLogger,
   parseOptions,
+  type KafkaFatalError,
 } from '@telemetry-pulse/shared';
 import { mergeRepeatedFlag, parseLetterAddress, splitCommand } from './argv';
 import type { CommandDeps } from './command-deps';
@@ -81,8 +82,14 @@ export async function runDlqCommand(argv: readonly string[], env: Env, io: DlqIo
 async function withKafka(config: CommonConfig, io: DlqIo, now: () => number, run: Run): Promise<number> {
   // Client logs go to stderr: stdout is the command's result and may be piped (--json | jq).
   const logger = createLogger({ service: 'dlq-tool', level: config.logLevel, destination: io.stderr });
-  const kafka = createKafkaClient(config.kafka, logger);
   const err = (text: string): void => void io.stderr.write(`${text}\n`);
+  // Bad credentials or certificates end the command at once with the cause, not after kafkajs' retries.
+  let fatal: (e: KafkaFatalError) => void = () => undefined;
+  const fatalSeen = new Promise<never>((_, reject) => {
+    fatal = (e) => reject(new DlqToolError(e.message));
+  });
+  fatalSeen.catch(() => undefined);
+  const kafka = createKafkaClient(config.kafka, logger, { onFatal: (e) => fatal(e) });
   const source = createKafkaDlqSource(kafka, {
     topic: config.dlqTopic,
     readTimeoutMs: config.readTimeoutMs,
@@ -99,7 +106,7 @@ async function withKafka(config: CommonConfig, io: DlqIo, now: () => number, run
     createProducer: () => createKafkaProducer(kafka, { idempotent: true, compression: 'none' }),
   };
   try {
-    await run(deps);
+    await Promise.race([run(deps), fatalSeen]);
     if (!io.signal?.aborted) return 0;
     err('telemetry-dlq: interrupted; the counts above cover only what was done before');
     return EXIT_INTERRUPTED;

@@ -1,4 +1,6 @@
 export * from './options';
+export * from './tls-options';
+export * from './fatal';
 export * from './client';
 export * from './producer';
 export * from './codecs';

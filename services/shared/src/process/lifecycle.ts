@@ -1,4 +1,5 @@
 import { ConfigError } from '../config';
+import type { KafkaFatalError } from '../kafka/fatal';
 import type { Logger } from '../log';
 
 /** What a composition root hands back: something that runs until asked to stop. */
@@ -70,4 +71,17 @@ export function runMain(main: () => Promise<void>): void {
 export function once(fn: () => Promise<void>): () => Promise<void> {
   let running: Promise<void> | undefined;
   return () => (running ??= fn());
+}
+
+/**
+ * A service's answer to a Kafka failure no retry can cure (bad credentials, an untrusted certificate): one
+ * log line `kafka <broker>: <cause>`, then exit 1, instead of kafkajs retrying it for minutes. The
+ * orchestrator's restart backoff and the line in the pod's log are what an operator needs.
+ */
+export function exitOnKafkaFatal(logger: Logger): (err: KafkaFatalError) => void {
+  return (err) => {
+    logger.fatal({ broker: err.broker, kind: err.reason.kind }, err.message);
+    logger.flush();
+    process.exit(1);
+  };
 }
