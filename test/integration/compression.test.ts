@@ -6,7 +6,7 @@ import {
 } from '@telemetry-pulse/shared';
 import { runDlqCommand } from '../../services/processor/src/dlq/commands';
 import { readings } from '../support/events';
-import { BROKERS, quietLogger, uniqueName, waitFor } from '../support/infra';
+import { BROKERS, quietLogger, testKafkaClientOptions, uniqueName, waitFor } from '../support/infra';
 import { kcatConsume, kcatProduce, requireKcat } from '../support/kcat';
 import { openProcessorFixture, type ProcessorFixture } from '../support/processor-fixture';
 
@@ -85,7 +85,11 @@ describe('compressed batches (every Kafka codec, librdkafka on the other side)',
   });
 
   it('writes batches with every codec that librdkafka reads back byte-exact', async () => {
-    const kafka = createKafkaClient({ brokers: BROKERS, clientId: 'it-codecs', ssl: false }, quietLogger);
+    const kafka = createKafkaClient(
+      { brokers: BROKERS, clientId: 'it-codecs', ssl: false },
+      quietLogger,
+      testKafkaClientOptions,
+    );
     const topic = uniqueName('it.codecs.out');
     const admin = kafka.admin();
     await admin.connect();

@@ -8,6 +8,7 @@ import {
   BROKERS,
   createScratchDatabase,
   quietLogger,
+  testKafkaClientOptions,
   uniqueName,
   waitFor,
   type ScratchDatabase,
@@ -58,7 +59,7 @@ describe('metrics agree with the database (real Kafka and PostgreSQL)', () => {
       { SIM_METRICS_HOST: '127.0.0.1' },
     );
     if (parsed.help) throw new Error('unexpected --help');
-    const kafka = createKafkaClient(parsed.config.kafka, quietLogger);
+    const kafka = createKafkaClient(parsed.config.kafka, quietLogger, testKafkaClientOptions);
     const simulator = createSimulator({
       config: parsed.config,
       producer: createKafkaProducer(kafka, { idempotent: true, compression: 'none' }),

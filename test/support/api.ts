@@ -1,6 +1,6 @@
 import { parseOptions, type Logger } from '@telemetry-pulse/shared';
 import { apiOptionSpecs, composeApi, toApiConfig, type Api } from '@telemetry-pulse/api';
-import { BROKERS, quietLogger } from './infra';
+import { BROKERS, quietLogger, testKafkaClientOptions } from './infra';
 
 /** Starts the real API (real pg, real kafkajs admin) in-process on a free port, configured like the CLI. */
 export async function startTestApi(
@@ -15,7 +15,10 @@ export async function startTestApi(
     ...env,
   });
   if (parsed.help) throw new Error('unexpected --help');
-  const api = composeApi(toApiConfig(parsed.config), opts.logger ?? quietLogger, opts);
+  const api = composeApi(toApiConfig(parsed.config), opts.logger ?? quietLogger, {
+    onKafkaFatal: testKafkaClientOptions.onFatal,
+    ...opts,
+  });
   const { port } = await api.start();
   return { api, url: `http://127.0.0.1:${port}` };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { DEFAULT_DATABASE_URL, createLogger } from '@telemetry-pulse/shared';
+import { DEFAULT_DATABASE_URL, createLogger, type KafkaClientOptions } from '@telemetry-pulse/shared';
 
 /** The real broker started by scripts/infra.sh (or KAFKA_BROKERS). */
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -12,6 +12,14 @@ export const quietLogger = createLogger({
   service: 'test',
   level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent',
 });
+
+/**
+ * For Kafka clients built in-process by tests: a fatal connection failure (bad credentials, untrusted
+ * certificate) is written to stderr; a service would exit, which would end the test runner.
+ */
+export const testKafkaClientOptions: KafkaClientOptions = {
+  onFatal: (err) => void process.stderr.write(`${err.message}\n`),
+};
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;

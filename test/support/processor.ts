@@ -5,7 +5,7 @@ import {
   toProcessorConfig,
   type Processor,
 } from '@telemetry-pulse/processor';
-import { BROKERS, quietLogger } from './infra';
+import { BROKERS, quietLogger, testKafkaClientOptions } from './infra';
 
 /** Starts a real processor (real kafkajs, real pg) in-process, configured like the CLI with `env`. */
 export async function startTestProcessor(
@@ -21,7 +21,9 @@ export async function startTestProcessor(
     ...env,
   });
   if (parsed.help) throw new Error('unexpected --help');
-  const processor = await composeProcessor(toProcessorConfig(parsed.config), quietLogger);
+  const processor = await composeProcessor(toProcessorConfig(parsed.config), quietLogger, {
+    onKafkaFatal: testKafkaClientOptions.onFatal,
+  });
   const { opsPort } = await processor.start();
   return { processor, opsPort };
 }

@@ -1,6 +1,6 @@
 import { createKafkaClient, createKafkaProducer, ensureTopics } from '@telemetry-pulse/shared';
 import { createSimulator, parseSimulatorConfig, type RunSummary } from '@telemetry-pulse/simulator';
-import { BROKERS, quietLogger } from './infra';
+import { BROKERS, quietLogger, testKafkaClientOptions } from './infra';
 
 /** Runs the real simulator in-process with CLI-style `args` against the real broker, to the end of its run. */
 export async function runTestSimulator(args: readonly string[]): Promise<RunSummary> {
@@ -11,7 +11,7 @@ export async function runTestSimulator(args: readonly string[]): Promise<RunSumm
   });
   if (parsed.help) throw new Error('unexpected --help');
   const { config } = parsed;
-  const kafka = createKafkaClient(config.kafka, quietLogger);
+  const kafka = createKafkaClient(config.kafka, quietLogger, testKafkaClientOptions);
   const simulator = createSimulator({
     config,
     producer: createKafkaProducer(kafka, { idempotent: true, compression: config.producer.compression }),
