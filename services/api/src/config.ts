@@ -202,10 +202,7 @@ export const apiOptionSpecs = {
 } satisfies Record<string, OptionSpec>;
 
 export type ApiOptions = ConfigOf<typeof apiOptionSpecs>;
-export interface ApiConfig extends Omit<
-  ApiOptions,
-  KafkaOptionKey | 'apiKeys' | 'ingestKeys'
-> {
+export interface ApiConfig extends Omit<ApiOptions, KafkaOptionKey | 'apiKeys' | 'ingestKeys'> {
   readonly kafka: KafkaConnection;
   readonly apiKeys: readonly ApiKey[];
   readonly ingestKeys: readonly ApiKey[];

@@ -39,19 +39,19 @@ export function createController(deps: ControllerDeps, lagIntervalMs: number) {
   const scaling = new Map<string, ScalingState>();
 
   async function secretsOf(namespace: string, spec: PipelineSpec) {
-    const names = new Set(
-      [spec.kafka.brokersFrom, spec.kafka.usernameFrom, spec.kafka.passwordFrom, spec.database.urlFrom]
-        .flatMap((r) => (r ? [r] : []))
-        .map((r) => r.name),
-    );
-    const found = new Map<string, Record<string, string> | undefined>();
-    for (const name of names) found.set(name, await api.secretData(namespace, name));
+    const k = spec.kafka;
     const refs = [
-      spec.kafka.brokersFrom,
-      spec.kafka.usernameFrom,
-      spec.kafka.passwordFrom,
+      k.brokersFrom,
+      k.usernameFrom,
+      k.passwordFrom,
+      k.caFrom,
+      k.certFrom,
+      k.keyFrom,
       spec.database.urlFrom,
     ];
+    const names = new Set(refs.flatMap((r) => (r ? [r] : [])).map((r) => r.name));
+    const found = new Map<string, Record<string, string> | undefined>();
+    for (const name of names) found.set(name, await api.secretData(namespace, name));
     const problems = refs.flatMap((r) => {
       if (!r) return [];
       const data = found.get(r.name);

@@ -13,9 +13,13 @@ runMain(async () => {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  process.exitCode = await runDlqCommand(process.argv.slice(2), process.env, {
+  const code = await runDlqCommand(process.argv.slice(2), process.env, {
     stdout: process.stdout,
     stderr: process.stderr,
     signal: interrupt.signal,
   });
+  // A failed command has said why; kafkajs may still hold retry timers of a connection that can never
+  // succeed (an untrusted certificate), which would keep the process alive for a minute.
+  if (code !== 0) process.exit(code);
+  process.exitCode = code;
 });

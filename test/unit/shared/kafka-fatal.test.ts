@@ -41,6 +41,13 @@ describe('classifyKafkaError', () => {
       { message: 'SASL PLAIN authentication failed: Authentication failed: Invalid username or password' },
       'sasl-authentication',
     ],
+    [
+      {
+        message: 'Response SaslAuthenticate(key: 36, version: 1)',
+        cause: { message: 'Authentication failed during authentication due to invalid credentials' },
+      },
+      'sasl-authentication',
+    ],
   ])('%s is fatal (%s)', (err, kind) => {
     expect(classifyKafkaError(err)?.kind).toBe(kind);
   });

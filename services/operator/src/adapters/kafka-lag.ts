@@ -1,6 +1,7 @@
 import {
   createConsumerLagReader,
   createKafkaClient,
+  pemTextSchema,
   toKafkaConnection,
   type ConsumerLagReader,
   type KafkaConnection,
@@ -19,6 +20,25 @@ export interface LagSource {
   /** Closes the pipeline's admin connection (pipeline deleted). */
   forget(pipelineKey: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** PEM text from a Secret key, checked as KAFKA_SSL_CA etc. are; problems name the spec field. */
+function pemValue(
+  field: string,
+  ref: { name: string; key: string } | undefined,
+  secret: SecretValues,
+  problems: string[],
+): string | undefined {
+  if (ref === undefined) return undefined;
+  const text = secret(ref.name, ref.key);
+  if (text === undefined) {
+    problems.push(`${field}: secret ${ref.name} has no key ${ref.key}`);
+    return undefined;
+  }
+  const parsed = pemTextSchema(field).safeParse(text);
+  if (parsed.success) return parsed.data;
+  problems.push(`${field}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return undefined;
 }
 
 /** The connection the pipeline's own pods get, built from the same Secret keys. */
@@ -40,6 +60,10 @@ export function connectionOf(spec: PipelineSpec, secret: SecretValues, clientId:
       saslUsername: value(k.usernameFrom),
       saslPassword: value(k.passwordFrom),
       ssl: k.tls === 'auto' ? 'auto' : k.tls === 'true',
+      // As text here; the pods get the same Secret keys as files (KAFKA_SSL_*_FILE), same checks.
+      sslCa: pemValue('kafka.caFrom', k.caFrom, secret, problems),
+      sslCert: pemValue('kafka.certFrom', k.certFrom, secret, problems),
+      sslKey: pemValue('kafka.keyFrom', k.keyFrom, secret, problems),
     },
     problems,
   );

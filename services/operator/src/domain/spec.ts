@@ -34,6 +34,11 @@ const specSchema = z
         usernameFrom: secretKeyRef.optional(),
         passwordFrom: secretKeyRef.optional(),
         tls: z.enum(['auto', 'true', 'false']).default('auto'),
+        // PEM from Secrets (Strimzi's <cluster>-cluster-ca-cert ca.crt, a KafkaUser's user.crt/user.key),
+        // passed to the pods as KAFKA_SSL_CA / KAFKA_SSL_CERT / KAFKA_SSL_KEY.
+        caFrom: secretKeyRef.optional(),
+        certFrom: secretKeyRef.optional(),
+        keyFrom: secretKeyRef.optional(),
       })
       .strict(),
     database: z.object({ urlFrom: secretKeyRef }).strict(),
@@ -108,9 +113,15 @@ export function parseSpec(raw: unknown): ParsedSpec {
   if (saslMechanism !== 'none' && (!usernameFrom || !passwordFrom)) {
     problems.push(`kafka.saslMechanism ${saslMechanism} needs kafka.usernameFrom and kafka.passwordFrom`);
   }
-  if (spec.processor.autoscaler === 'keda' && saslMechanism !== 'none') {
+  const { tls, caFrom, certFrom, keyFrom } = spec.kafka;
+  if (certFrom && !keyFrom) problems.push('kafka.certFrom needs kafka.keyFrom');
+  if (keyFrom && !certFrom) problems.push('kafka.keyFrom needs kafka.certFrom');
+  if (tls === 'false' && (caFrom || certFrom || keyFrom)) {
+    problems.push('kafka.tls false contradicts kafka.caFrom/certFrom/keyFrom');
+  }
+  if (spec.processor.autoscaler === 'keda' && (saslMechanism !== 'none' || caFrom || certFrom)) {
     problems.push(
-      'processor.autoscaler keda supports only kafka.saslMechanism none (no TriggerAuthentication yet)',
+      'processor.autoscaler keda supports only kafka.saslMechanism none without caFrom/certFrom (no TriggerAuthentication yet)',
     );
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, spec };

@@ -31,6 +31,10 @@ export function kafkaEnv(spec: PipelineSpec, clientId: string): EnvVar[] {
   ];
   if (k.usernameFrom) env.push(secretEnv('KAFKA_SASL_USERNAME', k.usernameFrom));
   if (k.passwordFrom) env.push(secretEnv('KAFKA_SASL_PASSWORD', k.passwordFrom));
+  // PEM text straight from the Secret (the services read KAFKA_SSL_CA etc. as text or as _FILE paths).
+  if (k.caFrom) env.push(secretEnv('KAFKA_SSL_CA', k.caFrom));
+  if (k.certFrom) env.push(secretEnv('KAFKA_SSL_CERT', k.certFrom));
+  if (k.keyFrom) env.push(secretEnv('KAFKA_SSL_KEY', k.keyFrom));
   return env;
 }
 

@@ -79,7 +79,7 @@ export function createKafkaClient(conn: KafkaConnection, logger: Logger, opts: K
         const { message, timestamp: _ts, logger: _l, ...fields } = entry;
         // SASL failures surface only here with their broker (kafkajs logs, then throws without it).
         if (level === logLevel.ERROR && typeof fields['broker'] === 'string') {
-          report(fields['broker'], { message });
+          report(fields['broker'], { message, cause: { message: fields['error'] } });
         }
         if (reported) return; // the one fatal line says it all; no retry chatter after it
         const method = LEVELS[level] ?? 'info';

@@ -56,13 +56,14 @@ function classifyOne(e: ErrorLike): KafkaFatalCause | undefined {
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : '';
   const name = typeof e.name === 'string' ? e.name : '';
-  if (
-    name === 'KafkaJSSASLAuthenticationError' ||
-    /^SASL .*(authentication failed|not supported)/i.test(message)
-  ) {
+  // kafkajs logs the broker's SaslAuthenticate error response before it throws its own error.
+  const sasl = /^SASL .*(authentication failed|not supported)|^Response Sasl(Authenticate|Handshake)\b/i;
+  if (name === 'KafkaJSSASLAuthenticationError' || sasl.test(message)) {
+    const said = (e.cause as ErrorLike | undefined)?.message;
+    const detail = message.startsWith('Response ') && typeof said === 'string' ? said : message || name;
     return {
       kind: 'sasl-authentication',
-      cause: `SASL authentication failed: check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM (${message || name})`,
+      cause: `SASL authentication failed: check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM (${detail})`,
     };
   }
   if (
