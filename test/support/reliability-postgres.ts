@@ -84,7 +84,15 @@ async function makePostgresHome(
 }
 
 /** initdb and start a cluster in `runDir`/pg, or (as root) in the home `runDir`/pg.dir names. */
-export async function startPrivatePostgres(runDir: string): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(
+  runDir: string,
+  extra: {
+    /** More `-c name=value` server options (TLS tests: ssl=on, ssl_cert_file=...). */
+    options?: string;
+    /** Runs after initdb, before the start: writes certificates, pg_hba.conf lines (owned by the server's user). */
+    configure?: (dataDir: string) => void;
+  } = {},
+): Promise<PrivatePostgres> {
   const { home, owner } = await makePostgresHome(runDir);
   const dataDir = path.join(home, 'pg');
   const socketDir = path.join(home, 'pg-socket');
@@ -95,7 +103,8 @@ export async function startPrivatePostgres(runDir: string): Promise<PrivatePostg
   if (owner) for (const p of [dataDir, socketDir, logFile]) chownSync(p, owner.uid, owner.gid);
   const port = await freePort();
   await asPostgres('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300`;
+  extra.configure?.(dataDir);
+  const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300 ${extra.options ?? ''}`;
   const start = () => pgCtl(dataDir, ['-l', logFile, '-o', options, 'start']);
   await start();
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;

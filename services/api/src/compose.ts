@@ -40,12 +40,16 @@ export function composeApi(
 ): Api {
   const pool = createPool({
     url: withStatementTimeout(config.databaseUrl, config.queryTimeoutMs),
+    ca: config.databaseCa,
+    caFile: config.databaseCaFile,
     max: config.databasePoolMax,
     applicationName: 'telemetry-api',
     logger,
   });
   const listenPool = createPool({
     url: config.databaseUrl,
+    ca: config.databaseCa,
+    caFile: config.databaseCaFile,
     max: 1,
     applicationName: 'telemetry-api-listen',
     logger,

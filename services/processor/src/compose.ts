@@ -42,6 +42,8 @@ export async function composeProcessor(
   });
   const pool = createPool({
     url: config.databaseUrl,
+    ca: config.databaseCa,
+    caFile: config.databaseCaFile,
     max: Math.max(config.databasePoolMax, config.concurrency + 2),
     applicationName: 'telemetry-processor',
     logger,

@@ -19,7 +19,14 @@ runMain(async () => {
   }
   const { config } = parsed;
   const logger = createLogger({ service: 'migrate', level: config.logLevel as LogLevel });
-  const pool = createPool({ url: config.databaseUrl, max: 1, applicationName: 'telemetry-migrate', logger });
+  const pool = createPool({
+    url: config.databaseUrl,
+    ca: config.databaseCa,
+    caFile: config.databaseCaFile,
+    max: 1,
+    applicationName: 'telemetry-migrate',
+    logger,
+  });
   try {
     const applied = await migrate(pool, logger);
     logger.info({ applied }, applied.length ? 'migrations applied' : 'schema already up to date');

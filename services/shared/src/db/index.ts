@@ -1,3 +1,4 @@
 export * from './options';
 export * from './pool';
 export * from './migrate';
+export * from './tls';

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../log';
+import { toPgConnection } from './tls';
 
 // int8 (count(*), bigint columns) as JS numbers: our counts stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -10,12 +11,19 @@ export type PoolClient = pg.PoolClient;
 /** A pg pool whose idle-client errors (server restart, terminated backend) are logged, not fatal. */
 export function createPool(opts: {
   url: string;
+  /** DATABASE_CA / DATABASE_CA_FILE, already read. */
+  ca?: string | undefined;
+  caFile?: string | undefined;
   max: number;
   applicationName: string;
   logger: Logger;
 }): pg.Pool {
+  // libpq's sslmode semantics, not node-postgres' own (see ./tls.ts); throws ConfigError.
+  const { connectionString, ssl, enableChannelBinding } = toPgConnection(opts.url, opts);
   const pool = new pg.Pool({
-    connectionString: opts.url,
+    connectionString,
+    ssl,
+    enableChannelBinding,
     max: opts.max,
     application_name: opts.applicationName,
     connectionTimeoutMillis: 5_000,
