@@ -71,6 +71,50 @@ describe('desiredObjects', () => {
     });
   });
 
+  it('passes the Kafka CA, client certificate and key from secrets (mTLS, as Strimzi hands them out)', () => {
+    const spec = specOf({
+      ...MINIMAL_SPEC,
+      kafka: {
+        brokersFrom: { name: 'k', key: 'b' },
+        caFrom: { name: 'cluster-ca-cert', key: 'ca.crt' },
+        certFrom: { name: 'user', key: 'user.crt' },
+        keyFrom: { name: 'user', key: 'user.key' },
+      },
+    });
+    for (const component of ['api', 'processor']) {
+      const env = envOf(
+        byKind(
+          desiredObjects({ name: 'x', namespace: 'n', uid: 'u' }, spec, 1),
+          'Deployment',
+          `x-${component}`,
+        ),
+      );
+      expect(env).toMatchObject({
+        KAFKA_SSL: 'auto',
+        KAFKA_SSL_CA: { secretKeyRef: { name: 'cluster-ca-cert', key: 'ca.crt' } },
+        KAFKA_SSL_CERT: { secretKeyRef: { name: 'user', key: 'user.crt' } },
+        KAFKA_SSL_KEY: { secretKeyRef: { name: 'user', key: 'user.key' } },
+      });
+    }
+  });
+
+  it('refuses a certificate without its key, and TLS material with tls false', () => {
+    const kafka = { brokersFrom: { name: 'k', key: 'b' } };
+    const problems = (k: object) => {
+      const parsed = parseSpec({ ...MINIMAL_SPEC, kafka: { ...kafka, ...k } });
+      return parsed.ok ? [] : parsed.problems;
+    };
+    expect(problems({ certFrom: { name: 'u', key: 'user.crt' } })).toEqual([
+      'kafka.certFrom needs kafka.keyFrom',
+    ]);
+    expect(problems({ keyFrom: { name: 'u', key: 'user.key' } })).toEqual([
+      'kafka.keyFrom needs kafka.certFrom',
+    ]);
+    expect(problems({ tls: 'false', caFrom: { name: 'c', key: 'ca.crt' } })).toEqual([
+      'kafka.tls false contradicts kafka.caFrom/certFrom/keyFrom',
+    ]);
+  });
+
   it('runs every pod under the restricted pod security standard', () => {
     for (const d of objects.filter((o) => o.kind === 'Deployment')) {
       expect(podOf(d).securityContext).toMatchObject({

@@ -90,6 +90,18 @@ describe('operator manifests', () => {
         alertRules: [{ kind: 'silence', id: 'quiet', silentMs: 60000 }],
       },
     ],
+    [
+      'Kafka over mTLS',
+      {
+        ...MINIMAL_SPEC,
+        kafka: {
+          ...MINIMAL_SPEC.kafka,
+          caFrom: { name: 'cluster-ca-cert', key: 'ca.crt' },
+          certFrom: { name: 'user', key: 'user.crt' },
+          keyFrom: { name: 'user', key: 'user.key' },
+        },
+      },
+    ],
   ])(
     'every object the operator applies (%s) is valid against the Kubernetes and KEDA schemas',
     async (_what, raw) => {
