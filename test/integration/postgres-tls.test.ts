@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { createPool, toPgConnection } from '@telemetry-pulse/shared';
 import { quietLogger } from '../support/infra';
@@ -159,4 +160,31 @@ describe('PostgreSQL over TLS (libpq sslmode semantics)', () => {
       encrypted(url('?sslmode=require&channel_binding=require', '127.0.0.1', `${SCRAM_USER}:wrong`)),
     ).rejects.toThrow(/password authentication failed for user "scram_user"/);
   });
+
+  it.each(['processor', 'api'])(
+    'the %s binary stops at start with one line naming the server and the cause (wrong CA)',
+    (service) => {
+      const main = path.join(__dirname, '..', '..', 'services', service, 'dist', 'main.js');
+      const run = (databaseUrl: string) =>
+        spawnSync(process.execPath, [main], {
+          encoding: 'utf8',
+          timeout: 15_000,
+          env: {
+            PATH: process.env.PATH ?? '',
+            DATABASE_URL: databaseUrl,
+            DATABASE_CA: pki.otherCa.crtPem,
+            KAFKA_BROKERS: '127.0.0.1:1', // never reached: migrations run first
+            PROCESSOR_PORT: '0',
+            API_PORT: '0',
+            API_HOST: '127.0.0.1',
+            LOG_LEVEL: 'silent',
+          },
+        });
+      const wrongCa = run(url('?sslmode=verify-full'));
+      expect(wrongCa.status).toBe(1);
+      expect(wrongCa.stderr.trim()).toBe(
+        `fatal: postgres 127.0.0.1:${server.port}: TLS: the server's certificate is not signed by a trusted CA: set DATABASE_CA, DATABASE_CA_FILE or sslrootcert= to the CA that signed it (UNABLE_TO_VERIFY_LEAF_SIGNATURE)`,
+      );
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, toPgConnection } from '@telemetry-pulse/shared';
+import { ConfigError, describePgTlsError, toPgConnection } from '@telemetry-pulse/shared';
 
 const BASE = 'postgres://u:p@db.example:5432/telemetry';
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -84,5 +84,20 @@ describe('toPgConnection (libpq sslmode semantics)', () => {
       /DATABASE_CA and DATABASE_CA_FILE are set together; give one CA/,
     );
     expect(problems(`${BASE}?sslmode=disable`, { ca: CA })).toMatch(/DATABASE_CA is set but sslmode=disable/);
+  });
+
+  it('names the TLS failures no retry can cure, and only those', () => {
+    const e = (code: string, message = code) => Object.assign(new Error(message), { code });
+    expect(describePgTlsError(e('SELF_SIGNED_CERT_IN_CHAIN'))).toMatch(
+      /not signed by a trusted CA: set DATABASE_CA/,
+    );
+    expect(describePgTlsError(e('CERT_HAS_EXPIRED'))).toMatch(/has expired/);
+    expect(describePgTlsError(e('ERR_TLS_CERT_ALTNAME_INVALID', 'Hostname/IP does not match'))).toMatch(
+      /does not name the host in DATABASE_URL/,
+    );
+    expect(describePgTlsError(new Error('The server does not support SSL connections'))).toMatch(/ssl=off/);
+    expect(describePgTlsError(e('ECONNREFUSED'))).toBeUndefined();
+    expect(describePgTlsError(e('28P01', 'password authentication failed for user "x"'))).toBeUndefined();
+    expect(describePgTlsError(undefined)).toBeUndefined();
   });
 });

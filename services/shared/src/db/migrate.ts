@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Logger } from '../log';
+import { DatabaseTlsError, describePgTlsError } from './tls';
 
 /** Where the versioned SQL files live: `NNN_description.sql`, applied in order, never edited once shipped. */
 export const MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'migrations');
@@ -48,7 +49,14 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
  */
 export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DIR): Promise<number[]> {
   const migrations = await loadMigrations(dir);
-  const client = await pool.connect();
+  // The first connection of every service: a TLS setup that can never work is named here, in one line.
+  const client = await pool.connect().catch((err: unknown) => {
+    const cause = describePgTlsError(err);
+    if (cause === undefined) throw err;
+    const { connectionString } = pool.options as { connectionString?: string };
+    const server = connectionString ? new URL(connectionString).host : 'server';
+    throw new DatabaseTlsError(server, cause, { cause: err });
+  });
   const applied: number[] = [];
   const onError = (err: Error): void => logger.warn({ err }, 'migration connection failed');
   client.on('error', onError);

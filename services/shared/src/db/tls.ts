@@ -124,3 +124,40 @@ export function toPgConnection(
           : { rejectUnauthorized: false };
   return { connectionString: u.toString(), ssl, enableChannelBinding, sslmode };
 }
+
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+]);
+
+/** Why a TLS connection to PostgreSQL can never succeed as configured, for people; undefined otherwise. */
+export function describePgTlsError(err: unknown): string | undefined {
+  const e = (err ?? {}) as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (UNTRUSTED.has(code)) {
+    return `TLS: the server's certificate is not signed by a trusted CA: set DATABASE_CA, DATABASE_CA_FILE or sslrootcert= to the CA that signed it (${code})`;
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return `TLS: the server's certificate ${code === 'CERT_HAS_EXPIRED' ? 'has expired' : 'is not valid yet'} (${code})`;
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `TLS: the server's certificate does not name the host in DATABASE_URL; use a name it has, or sslmode=verify-ca (${message})`;
+  }
+  if (message === 'The server does not support SSL connections') {
+    return 'TLS: the server does not offer TLS (ssl=off); set sslmode=disable or turn TLS on at the server';
+  }
+  return undefined;
+}
+
+/** A connection to PostgreSQL that no retry can cure: `postgres <host:port>: <cause>`. */
+export class DatabaseTlsError extends Error {
+  readonly code = 'DATABASE_TLS';
+  constructor(server: string, cause: string, options?: { cause?: unknown }) {
+    super(`postgres ${server}: ${cause}`, options);
+    this.name = 'DatabaseTlsError';
+  }
+}

@@ -62,7 +62,10 @@ export function runMain(main: () => Promise<void>): void {
       process.stderr.write(`${err.message}\nRun with --help to see every option.\n`);
       process.exit(2);
     }
-    process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // Failures that say all in their message (a database TLS setup that cannot work) need no stack.
+    const oneLine = err instanceof Error && (err as { code?: unknown }).code === 'DATABASE_TLS';
+    const text = err instanceof Error ? (oneLine ? err.message : (err.stack ?? err.message)) : String(err);
+    process.stderr.write(`fatal: ${text}\n`);
     process.exit(1);
   });
 }
