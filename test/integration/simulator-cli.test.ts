@@ -47,6 +47,22 @@ describe('simulator CLI', () => {
     expect(run.stderr).toContain('Run with --help to see every option.');
   });
 
+  it('exits 2 naming each bad TLS option (unreadable file, PEM expected, key without certificate)', () => {
+    const run = cli(['--ssl-ca-file', '/nonexistent/ca.pem'], {
+      KAFKA_SSL_CERT: '/etc/ssl/client.pem',
+      KAFKA_SSL_KEY: '-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----',
+      KAFKA_BROKERS: '127.0.0.1:1',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(
+      '--ssl-ca-file / KAFKA_SSL_CA_FILE: cannot read /nonexistent/ca.pem (ENOENT)',
+    );
+    expect(run.stderr).toContain(
+      'KAFKA_SSL_CERT: must be PEM text starting with -----BEGIN (for a path use KAFKA_SSL_CERT_FILE)',
+    );
+    expect(run.stderr).not.toContain('c2VjcmV0');
+  });
+
   it('exits 2 on an unknown flag', () => {
     const run = cli(['--speed', '9']);
     expect(run.status).toBe(2);
