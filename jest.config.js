@@ -1,5 +1,8 @@
 // Three projects, one per layer of the test pyramid. Integration and e2e tests talk to the real Kafka and
 // PostgreSQL that scripts/infra.sh starts (KAFKA_BROKERS / DATABASE_URL), never to mocks.
+// The kube tests require() @kubernetes/client-node, an ECMAScript-only package: Jest does that natively on
+// Node 24 when node:vm has SourceTextModule, i.e. under --experimental-vm-modules, which .npmrc gives to
+// `npx jest` and `npm test` alike (plain `node node_modules/.bin/jest` needs NODE_OPTIONS set by hand).
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }];
 const moduleNameMapper = {
   '^@telemetry-pulse/shared/core$': '<rootDir>/services/shared/src/core',
