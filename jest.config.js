@@ -3,6 +3,11 @@
 // The kube tests require() @kubernetes/client-node, an ECMAScript-only package: Jest does that natively on
 // Node 24 when node:vm has SourceTextModule, i.e. under --experimental-vm-modules, which .npmrc gives to
 // `npx jest` and `npm test` alike (plain `node node_modules/.bin/jest` needs NODE_OPTIONS set by hand).
+// Tests that use kafkajs directly would print its harmless negative-timer warning on Node 24: the filter the
+// Kafka adapter installs must sit on the real process object, which jest's sandbox hides, so it goes here, in
+// the process that runs the tests (maxWorkers: 1 runs them in band). Node 24 strips the .ts file's types.
+require('./services/shared/src/kafka/negative-timeout-warning.ts').filterKafkajsNegativeTimeoutWarning();
+
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }];
 const moduleNameMapper = {
   '^@telemetry-pulse/shared/core$': '<rootDir>/services/shared/src/core',
