@@ -45,7 +45,9 @@ npx --no-install tsc --build
 # The whole suite (no arguments) starts with the linter and the formatter check: cheap, and a style
 # problem is cheaper to fix now than in review.
 if [[ $# -eq 0 ]]; then
-  log "linting (eslint) and checking formatting (prettier)..."
+  # ts-jest compiles each test file alone (isolatedModules) and checks no types: the tests are checked here.
+  log "type-checking the tests (tsc -p test), linting (eslint) and checking formatting (prettier)..."
+  npx --no-install tsc -p test/tsconfig.json
   npx --no-install eslint .
   npx --no-install prettier --check . >/dev/null || {
     npx --no-install prettier --list-different .
