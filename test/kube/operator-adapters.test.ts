@@ -55,8 +55,8 @@ const configMap = (
 /**
  * The operator's adapters over @kubernetes/client-node (an ECMAScript-only package, required from these
  * CommonJS tests: see .npmrc), called in-process as the operator user with only k8s/operator/rbac.yaml's
- * rights: against the in-process API server by default, a real kube-apiserver and etcd with KUBE_API=real
- * (`npm run test:operator`). test/kube/operator.test.ts drives the same code through the compiled process.
+ * rights, against a real kube-apiserver and etcd. test/kube/operator.test.ts drives the same code through the
+ * compiled process.
  */
 describe('operator adapters against a Kubernetes API server', () => {
   let cluster: KubeCluster;
@@ -69,7 +69,7 @@ describe('operator adapters against a Kubernetes API server', () => {
     await cluster.call('POST', '/api/v1/namespaces', { metadata: { name: NS } });
     api = createKubeApi(loadKubeConfig(cluster.kubeconfig('operator')), 'adapters-test');
     dir = mkdtempSync(path.join(tmpdir(), 'operator-adapters-'));
-  }, 45 * 60_000); // the first KUBE_API=real run builds kube-apiserver and etcd
+  }, 45 * 60_000); // the first run may build kube-apiserver and etcd
 
   afterAll(async () => {
     await cluster?.stop();
