@@ -4,6 +4,7 @@ import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type SASLOption
 import type { Logger } from '../log';
 import { registerCompressionCodecs } from './codecs';
 import { classifyKafkaError, KafkaFatalError } from './fatal';
+import { filterKafkajsNegativeTimeoutWarning } from './negative-timeout-warning';
 import type { KafkaConnection } from './options';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -33,11 +34,13 @@ function tlsOptions(conn: KafkaConnection): ConnectionOptions | false {
 /**
  * The kafkajs client, logging through the service's pino logger. The only place kafkajs is configured: it
  * also registers the snappy, lz4 and zstd codecs, so no client of the project fails a fetch on them, and
- * watches every connection for fatal failures (bad credentials or certificates), which it reports through
- * `onFatal` instead of letting kafkajs retry them for minutes.
+ * keeps kafkajs's harmless negative-timer warning off stderr on Node 24, and watches every connection for
+ * fatal failures (bad credentials or certificates), which it reports through `onFatal` instead of letting
+ * kafkajs retry them for minutes.
  */
 export function createKafkaClient(conn: KafkaConnection, logger: Logger, opts: KafkaClientOptions): Kafka {
   registerCompressionCodecs();
+  filterKafkajsNegativeTimeoutWarning();
   const log = logger.child({ component: 'kafkajs' });
   let reported = false;
   const report = (broker: string, err: unknown): void => {
