@@ -18,6 +18,7 @@ import {
   type KeyedVar,
   type RenderService,
 } from '../support/render-blueprint';
+import { makeTestPki } from '../support/test-pki';
 
 /**
  * render.yaml (docs/render.md): valid against a strict JSON Schema of the Blueprint fields it uses
@@ -238,9 +239,12 @@ describe('render.yaml services', () => {
   });
 });
 
-/** A PEM block as providers hand them out; the parsers only need its shape, never a real key. */
-const pem = (label: string, body: string): string =>
-  `-----BEGIN ${label}-----\n${Buffer.from(body).toString('base64')}\n-----END ${label}-----\n`;
+/**
+ * PEM as providers hand it out: real certificates and a real key (made by openssl for this run), since the
+ * services parse them at start-up and check that key and certificate belong together.
+ */
+const PKI = makeTestPki(mkdtempSync(path.join(os.tmpdir(), 'tp-render-pki-')));
+afterAll(() => rmSync(PKI.dir, { recursive: true, force: true }));
 
 /**
  * What a user pastes into Render's dashboard for each provider docs/render.md describes (the sync: false
@@ -249,16 +253,16 @@ const pem = (label: string, body: string): string =>
 const PROVIDERS: Record<string, Record<string, string>> = {
   'Aiven, client certificates': {
     KAFKA_BROKERS: 'kafka-telemetry-myproject.e.aivencloud.com:12345',
-    KAFKA_SSL_CA: pem('CERTIFICATE', 'aiven project ca'),
-    KAFKA_SSL_CERT: pem('CERTIFICATE', 'aiven access certificate'),
-    KAFKA_SSL_KEY: pem('PRIVATE KEY', 'aiven access key'),
+    KAFKA_SSL_CA: PKI.ca.crtPem,
+    KAFKA_SSL_CERT: PKI.client.crtPem,
+    KAFKA_SSL_KEY: PKI.client.keyPem,
   },
   'Aiven, SASL/SCRAM': {
     KAFKA_BROKERS: 'kafka-telemetry-myproject.e.aivencloud.com:12350',
     KAFKA_SASL_MECHANISM: 'scram-sha-256',
     KAFKA_SASL_USERNAME: 'avnadmin',
     KAFKA_SASL_PASSWORD: 'AVNS_secret',
-    KAFKA_SSL_CA: pem('CERTIFICATE', 'aiven project ca'),
+    KAFKA_SSL_CA: PKI.ca.crtPem,
   },
   'Confluent Cloud, SASL/PLAIN': {
     KAFKA_BROKERS: 'pkc-12345.europe-west3.gcp.confluent.cloud:9092',
@@ -278,7 +282,7 @@ const NEON =
 
 interface ParsedKafka {
   readonly brokers: string[];
-  readonly ssl: unknown;
+  readonly ssl: boolean;
   readonly sasl?: { mechanism: string; username: string; password: string };
 }
 
@@ -309,8 +313,8 @@ describe.each(Object.keys(PROVIDERS))('render.yaml with Neon and %s', (provider)
             }
           : undefined,
       );
-      expect(config.kafka.ssl).toBeTruthy();
-      const tls = JSON.stringify(config.kafka.ssl);
+      expect(config.kafka.ssl).toBe(true);
+      const tls = JSON.stringify(config.kafka);
       for (const key of ['KAFKA_SSL_CA', 'KAFKA_SSL_CERT', 'KAFKA_SSL_KEY']) {
         if (given[key]) expect(tls).toContain(JSON.stringify(given[key]).slice(1, -1));
       }
