@@ -206,7 +206,10 @@ export function buildArgs(p: {
   return args;
 }
 
-/** `podman run` arguments that run a command in an image as its release would: read-only, no network. */
+/**
+ * `podman run` arguments that run a command in an image as its release would: read-only, no network. No
+ * health check: podman would schedule it through systemd, which is not here (it logs an error each run).
+ */
 export function readOnlyRunArgs(
   image: string,
   ulimits: readonly string[],
@@ -217,6 +220,7 @@ export function readOnlyRunArgs(
     '--rm',
     '--runtime',
     'runc',
+    '--no-healthcheck',
     ...ulimits,
     '--read-only',
     '--tmpfs',

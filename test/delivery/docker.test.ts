@@ -145,8 +145,8 @@ export function releaseTargetProblems(df: Dockerfile, t: Target): string[] {
     problems.push(`${t}-deps: not one npm ci --omit=dev --workspace=services/${t}`);
   }
   // The production dependency list travels with the image (npm run images copies it out; images.test.ts reads it).
-  if (!install[0]?.includes(`npm sbom --package-lock-only --omit=dev --workspace=services/${t} `)) {
-    problems.push(`${t}-deps: no SBOM of the production dependencies (npm sbom ... >sbom.cdx.json)`);
+  if (!install[0]?.includes(`/tmp/sbom.ts /app services/${t} >sbom.cdx.json`)) {
+    problems.push(`${t}-deps: no SBOM of the installed dependencies (scripts/images/sbom.ts >sbom.cdx.json)`);
   }
   const fromDeps = stageOf(df, t).instructions.some(
     (i) => i.cmd === 'COPY' && i.flags['from'] === `${t}-deps` && i.args.startsWith('/app '),

@@ -250,6 +250,7 @@ Max open files            20000                20000                files
       '--rm',
       '--runtime',
       'runc',
+      '--no-healthcheck',
       '--read-only',
       '--tmpfs',
       '/tmp:rw,size=16m',
