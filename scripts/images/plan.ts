@@ -284,8 +284,10 @@ export function mmdebstrapArgs(p: {
       'ln -s ../lib/node_modules/npm/bin/npx-cli.js "$1/usr/local/bin/npx"',
     '--customize-hook=chroot "$1" groupadd --gid 1000 node && ' +
       'chroot "$1" useradd --uid 1000 --gid node --shell /bin/bash --create-home node',
-    // What the image never needs: apt's package lists, caches and the docs.
-    '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/usr/share/doc/* "$1"/usr/share/man/*',
+    // What the image never needs: apt's package lists and caches, manuals and docs, but the copyright files
+    // (the Debian packages' licences) stay, as in Debian's own images.
+    '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/usr/share/man/* && ' +
+      'find "$1/usr/share/doc" -type f ! -name copyright -delete',
     p.suite,
     p.output,
   ];

@@ -91,6 +91,8 @@ console.log(JSON.stringify(out));
 
 const reason = skipReason();
 const describeImages = reason ? describe.skip : describe;
+// Jest prints nothing of a file whose tests are all skipped: say why here.
+if (reason) process.stderr.write(`test/delivery/images.test.ts skipped: ${reason}\n`);
 const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
   packages: Record<string, LockEntry>;
 };

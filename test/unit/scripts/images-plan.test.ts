@@ -178,6 +178,7 @@ describe('npm run images: the base', () => {
     expect(hooks).toContain('ln -s ../lib/node_modules/npm/bin/npm-cli.js "$1/usr/local/bin/npm"');
     expect(hooks).toContain('useradd --uid 1000 --gid node');
     expect(hooks).toContain('groupadd --gid 1000 node');
+    expect(hooks).toContain('find "$1/usr/share/doc" -type f ! -name copyright -delete'); // licences stay
   });
 });
 
