@@ -1,5 +1,13 @@
 // Three projects, one per layer of the test pyramid. Integration and e2e tests talk to the real Kafka and
 // PostgreSQL that scripts/infra.sh starts (KAFKA_BROKERS / DATABASE_URL), never to mocks.
+// The kube tests require() @kubernetes/client-node, an ECMAScript-only package: Jest does that natively on
+// Node 24 when node:vm has SourceTextModule, i.e. under --experimental-vm-modules, which .npmrc gives to
+// `npx jest` and `npm test` alike (plain `node node_modules/.bin/jest` needs NODE_OPTIONS set by hand).
+// Tests that use kafkajs directly would print its harmless negative-timer warning on Node 24: the filter the
+// Kafka adapter installs must sit on the real process object, which jest's sandbox hides, so it goes here, in
+// the process that runs the tests (maxWorkers: 1 runs them in band). Node 24 strips the .ts file's types.
+require('./services/shared/src/kafka/negative-timeout-warning.ts').filterKafkajsNegativeTimeoutWarning();
+
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }];
 const moduleNameMapper = {
   '^@telemetry-pulse/shared/core$': '<rootDir>/services/shared/src/core',
@@ -36,9 +44,8 @@ module.exports = {
       displayName: 'reliability',
       testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
     },
-    // The operator and the Kubernetes API protocol against the in-process fake API server
-    // (test/support/fake-kube-api-server.ts) and the real Kafka; `npm run test:operator` (KUBE_API=real) runs
-    // them against a real kube-apiserver and etcd, built through the Go module proxy the first time.
+    // The operator and the Kubernetes API protocol against a real kube-apiserver and etcd (built through the
+    // Go module proxy, test/support/kube-apiserver) and the real Kafka; `npm run test:operator` runs only these.
     { ...common, displayName: 'kube', testMatch: ['<rootDir>/test/kube/**/*.test.ts'] },
   ],
   // Integration suites share one broker and database; running them one at a time keeps timings honest on 2 cores.

@@ -16,13 +16,13 @@ LOG_PREFIX=tools
 BIN_DIR=$LOCAL_DIR/bin
 
 # name | go package | version | -ldflags (what the project's release build would stamp in)
-# helm: without them a source build reports version "main" and assumes Kubernetes 1.20, below the chart's
-# kubeVersion (>=1.25), so a plain `helm template` or `helm lint` would refuse the chart.
-HELM_LDFLAGS="-X helm.sh/helm/v3/internal/version.version=v3.22.0"
-HELM_LDFLAGS+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=35"
-HELM_LDFLAGS+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=35"
+# helm: the -X flags of helm's Makefile for a tagged release; without them a source build reports "v4.3".
+# Helm 4 takes its default Kubernetes version (template, lint) from the client-go it was built with
+# (v0.37 -> Kubernetes 1.37), so it needs no version flags for the chart's kubeVersion (>=1.25).
+HELM_LDFLAGS="-X helm.sh/helm/v4/internal/version.version=v4.3.2"
+HELM_LDFLAGS+=" -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
 TOOLS=(
-  "helm|helm.sh/helm/v3/cmd/helm|v3.22.0|$HELM_LDFLAGS"
+  "helm|helm.sh/helm/v4/cmd/helm|v4.3.2|$HELM_LDFLAGS"
   "kubeconform|github.com/yannh/kubeconform/cmd/kubeconform|v0.7.0"
   "buildifier|github.com/bazelbuild/buildtools/buildifier|v0.0.0-20260904073137-eaa4d125b423"
 )

@@ -109,6 +109,12 @@ describe('values the chart refuses', () => {
     expect(await renderError(values)).toMatch(message);
   });
 
+  it("reports helm's error alone, without its notices about the links under files/", async () => {
+    const message = await renderError({ processor: { replicaCount: 7 } });
+    expect(message).toMatch(/exceeds kafka.topic.partitions/);
+    expect(message).not.toMatch(/symbolic link/);
+  });
+
   it.each([
     [
       'a misspelled key',

@@ -307,7 +307,7 @@ describe('chart scenarios side by side', () => {
     expect(field(scaled, 'spec.triggers.0')).toEqual({
       type: 'kafka',
       metadata: expect.objectContaining({
-        bootstrapServers: 'broker.example.upstash.io:9092',
+        bootstrapServers: 'kafka.example.com:9093',
         consumerGroup: 'telemetry-processor',
         topic: 'telemetry.events',
         lagThreshold: '5000',

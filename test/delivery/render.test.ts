@@ -2,44 +2,33 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse as parseConnectionString } from 'pg-connection-string';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { apiOptionSpecs, toApiConfig } from '@telemetry-pulse/api';
 import { processorOptionSpecs, toProcessorConfig } from '@telemetry-pulse/processor';
 import { parseOptions, type OptionSpecs } from '@telemetry-pulse/shared';
 import { parseSimulatorConfig, simulatorOptionSpecs } from '@telemetry-pulse/simulator';
+import {
+  RENDER_FILE,
+  componentOf as imageComponent,
+  loadBlueprint,
+  serviceEnvironment,
+  serviceVariables,
+  type Blueprint,
+  type EnvVar,
+  type KeyedVar,
+  type RenderService,
+} from '../support/render-blueprint';
 
 /**
- * render.yaml (README, "Render (Upstash Kafka + Neon PostgreSQL)"): valid against a strict JSON Schema of the
- * Blueprint fields it uses (test/delivery/schemas), each service given exactly variables it reads, secrets
- * left to the dashboard (sync: false), and a Neon URL plus Upstash's SASL/SCRAM over TLS accepted by the
- * services' own option parsers.
+ * render.yaml (docs/render.md): valid against a strict JSON Schema of the Blueprint fields it uses
+ * (test/delivery/schemas), each service given exactly variables it reads (its own and its environment
+ * groups'), secrets left to the dashboard (sync: false), and what a user pastes for Neon and for each Kafka
+ * provider the docs describe accepted by the services' own option parsers.
  */
 const ROOT = path.join(__dirname, '..', '..');
-const RENDER_FILE = path.join(ROOT, 'render.yaml');
 const SCHEMA = path.join(__dirname, 'schemas', 'render-blueprint.schema.json');
 
-interface EnvVar {
-  readonly key: string;
-  readonly value?: string;
-  readonly sync?: boolean;
-  readonly generateValue?: boolean;
-}
-interface RenderService {
-  readonly type: string;
-  readonly name: string;
-  readonly runtime: string;
-  readonly image?: { url: string };
-  readonly numInstances?: number;
-  readonly healthCheckPath?: string;
-  readonly preDeployCommand?: string;
-  readonly envVars: EnvVar[];
-}
-interface Blueprint {
-  readonly services: RenderService[];
-}
-
-const blueprint = parseYaml(readFileSync(RENDER_FILE, 'utf8')) as Blueprint;
+const blueprint = loadBlueprint();
 const envNames = (specs: OptionSpecs): string[] =>
   Object.values(specs).flatMap((s) => (s.env ? [s.env] : []));
 
@@ -74,18 +63,20 @@ const READERS: Record<
   },
 };
 
-/** Which program a service runs: the component of its image, ghcr.io/telemetry-pulse/<component>:<tag>. */
+/** Which program a service runs, one this test has a parser for. */
 function componentOf(service: RenderService): string {
-  const m = /^ghcr\.io\/telemetry-pulse\/([a-z]+):/.exec(service.image?.url ?? '');
-  if (!m?.[1] || !READERS[m[1]]) throw new Error(`${service.name}: not an image of this project`);
-  return m[1];
+  const component = imageComponent(service);
+  if (!READERS[component]) throw new Error(`${service.name}: no parser for ${component}`);
+  return component;
 }
 
 /** Variables a service is given that its program does not read. */
 export function unknownRenderVariables(b: Blueprint): string[] {
   return b.services.flatMap((s) => {
     const reader = READERS[componentOf(s)];
-    return s.envVars.filter((v) => !reader?.variables.has(v.key)).map((v) => `${s.name}: ${v.key}`);
+    return serviceVariables(b, s)
+      .filter((v) => !reader?.variables.has(v.key))
+      .map((v) => `${s.name}: ${v.key}`);
   });
 }
 
@@ -125,12 +116,18 @@ describe('render.yaml against the Blueprint schema', () => {
     try {
       const files = [
         variant('misspelled', (b) => (api(b)['healthcheckPath'] = '/readyz')),
-        variant('number', (b) => ((b.services[0]?.envVars[0] as { value: unknown }).value = 10000)),
+        variant('number', (b) => ((b.services[0]?.envVars[2] as { value: unknown }).value = 10000)),
         variant('worker-health', (b) => (worker(b)['healthCheckPath'] = '/healthz')),
         variant('latest', (b) => (api(b)['image'] = { url: 'ghcr.io/telemetry-pulse/api:latest' })),
         variant('free-worker', (b) => (worker(b)['plan'] = 'free')),
         variant('secret-and-value', (b) =>
           b.services[0]?.envVars.push({ key: 'X', value: 'a', sync: false }),
+        ),
+        variant('group-and-key', (b) =>
+          b.services[0]?.envVars.push({ fromGroup: 'telemetry-pulse-kafka', key: 'X' } as EnvVar),
+        ),
+        variant('group-reference-in-group', (b) =>
+          b.envVarGroups?.[0]?.envVars.push({ fromGroup: 'telemetry-pulse-postgres' } as unknown as KeyedVar),
         ),
       ];
       const results = validate(...files);
@@ -146,6 +143,10 @@ describe('render.yaml against the Blueprint schema', () => {
 });
 
 describe('render.yaml services', () => {
+  const variables = (s: RenderService): KeyedVar[] => serviceVariables(blueprint, s);
+  const find = (s: RenderService, key: string): KeyedVar | undefined =>
+    variables(s).find((v) => v.key === key);
+
   it('runs the API as a web service, the processor and the simulator as workers, from the released images', () => {
     const chart = parseYaml(
       readFileSync(path.join(ROOT, 'charts', 'telemetry-pulse', 'Chart.yaml'), 'utf8'),
@@ -160,55 +161,67 @@ describe('render.yaml services', () => {
     expect(new Set(blueprint.services.map((s) => s.name)).size).toBe(blueprint.services.length);
   });
 
-  it('gives each service only variables its program reads', () => {
-    expect(unknownRenderVariables(blueprint)).toEqual([]);
-    const typo = JSON.parse(JSON.stringify(blueprint)) as Blueprint;
-    typo.services[1]?.envVars.push({ key: 'KAFKA_SASL_MECHANSIM', value: 'plain' });
-    typo.services[2]?.envVars.push({ key: 'DATABASE_URL', sync: false }); // the simulator has no database
-    expect(unknownRenderVariables(typo)).toEqual([
-      'telemetry-pulse-processor: KAFKA_SASL_MECHANSIM',
-      'telemetry-pulse-simulator: DATABASE_URL',
-    ]);
-  });
-
-  it('connects every service to Kafka with SASL/SCRAM over TLS, and the API and processor to PostgreSQL', () => {
-    const keys = (s: RenderService): string[] => s.envVars.map((v) => v.key);
+  it('starts each service with its image’s own command', () => {
+    const stages = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').split(/^FROM /m);
     for (const s of blueprint.services) {
-      expect(keys(s)).toEqual(
-        expect.arrayContaining([
-          'KAFKA_BROKERS',
-          'KAFKA_SASL_MECHANISM',
-          'KAFKA_SASL_USERNAME',
-          'KAFKA_SASL_PASSWORD',
-        ]),
-      );
-      expect(s.envVars.find((v) => v.key === 'KAFKA_SASL_MECHANISM')?.value).toBe('scram-sha-256');
-      expect(s.envVars.find((v) => v.key === 'KAFKA_SSL')?.value).toBe('true');
-      expect(keys(s).includes('DATABASE_URL')).toBe(componentOf(s) !== 'simulator');
+      const stage = stages.find((x) => new RegExp(` AS ${componentOf(s)}\\n`).test(x)) ?? '';
+      const cmd = /^CMD (\[.*\])$/m.exec(stage)?.[1];
+      expect([s.name, s.dockerCommand]).toEqual([s.name, (JSON.parse(cmd ?? '[]') as string[]).join(' ')]);
     }
   });
 
-  it('commits no secret: credentials and connection strings are entered in the dashboard (sync: false)', () => {
-    const secret = /^(DATABASE_URL|KAFKA_BROKERS|KAFKA_SASL_USERNAME|KAFKA_SASL_PASSWORD|API_KEYS)$/;
+  it('gives each service only variables its program reads, each once', () => {
+    expect(unknownRenderVariables(blueprint)).toEqual([]);
+    const typo = JSON.parse(JSON.stringify(blueprint)) as Blueprint;
+    typo.services[1]?.envVars.push({ key: 'KAFKA_SASL_MECHANSIM', value: 'plain' });
+    typo.services[2]?.envVars.push({ fromGroup: 'telemetry-pulse-postgres' }); // the simulator has no database
+    expect(unknownRenderVariables(typo)).toEqual([
+      'telemetry-pulse-processor: KAFKA_SASL_MECHANSIM',
+      'telemetry-pulse-simulator: DATABASE_URL',
+      'telemetry-pulse-simulator: DATABASE_POOL_MAX',
+    ]);
+    const twice = JSON.parse(JSON.stringify(blueprint)) as Blueprint;
+    twice.services[0]?.envVars.push({ key: 'KAFKA_SSL', value: 'false' });
+    expect(() => unknownRenderVariables(twice)).toThrow('telemetry-pulse-api: KAFKA_SSL is given twice');
+    const missing = JSON.parse(JSON.stringify(blueprint)) as Blueprint;
+    missing.services[0]?.envVars.push({ fromGroup: 'telemetry-pulse-kakfa' });
+    expect(() => unknownRenderVariables(missing)).toThrow('no environment group telemetry-pulse-kakfa');
+  });
+
+  it('connects every service to Kafka over TLS with the same settings, and the API and processor to PostgreSQL', () => {
+    const used = new Set(
+      blueprint.services.flatMap((s) => s.envVars.flatMap((v) => ('fromGroup' in v ? [v.fromGroup] : []))),
+    );
+    expect([...used].sort()).toEqual((blueprint.envVarGroups ?? []).map((g) => g.name).sort());
     for (const s of blueprint.services) {
-      for (const v of s.envVars.filter((x) => secret.test(x.key))) {
+      expect(s.envVars).toContainEqual({ fromGroup: 'telemetry-pulse-kafka' });
+      expect(find(s, 'KAFKA_SSL')?.value).toBe('true');
+      expect(find(s, 'DATABASE_URL') !== undefined).toBe(componentOf(s) !== 'simulator');
+    }
+  });
+
+  it('commits no secret and no provider choice: connection details are entered in the dashboard (sync: false)', () => {
+    const entered =
+      /^(DATABASE_URL|KAFKA_BROKERS|KAFKA_SASL_(MECHANISM|USERNAME|PASSWORD)|KAFKA_SSL_(CA|CERT|KEY)|API_KEYS)$/;
+    for (const s of blueprint.services) {
+      for (const v of variables(s).filter((x) => entered.test(x.key))) {
         expect([s.name, v]).toEqual([s.name, { key: v.key, sync: false }]);
       }
-      for (const v of s.envVars.filter((x) => x.value !== undefined)) {
+      for (const v of variables(s).filter((x) => x.value !== undefined)) {
         expect([s.name, v.key, v.value]).not.toEqual([
           s.name,
           v.key,
-          expect.stringMatching(/:\/\/|password/i),
+          expect.stringMatching(/:\/\/|password|BEGIN/i),
         ]);
       }
     }
   });
 
   it('serves the API on Render’s port, checks /readyz before a deploy takes traffic, migrates before it', () => {
-    const api = blueprint.services.find((s) => s.type === 'web');
-    expect(api?.envVars.find((v) => v.key === 'API_PORT')?.value).toBe('10000');
-    expect(api?.healthCheckPath).toBe('/readyz');
-    expect(api?.preDeployCommand).toBe('node services/shared/dist/migrate-cli.js');
+    const api = blueprint.services.find((s) => s.type === 'web') as RenderService;
+    expect(find(api, 'API_PORT')?.value).toBe('10000');
+    expect(api.healthCheckPath).toBe('/readyz');
+    expect(api.preDeployCommand).toBe('node services/shared/dist/migrate-cli.js');
     expect(existsSync(path.join(ROOT, 'services', 'shared', 'src', 'migrate-cli.ts'))).toBe(true);
     const apiStage = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')
       .split(/^FROM /m)
@@ -225,63 +238,107 @@ describe('render.yaml services', () => {
   });
 });
 
-describe('render.yaml with a Neon database and Upstash Kafka, through the services’ own parsers', () => {
-  const NEON =
-    'postgresql://neondb_owner:npg_secret@ep-cool-darkness-a1b2c3d4.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require';
-  const UPSTASH = {
-    KAFKA_BROKERS: 'fine-mole-12345-eu1-kafka.upstash.io:9092',
-    KAFKA_SASL_USERNAME: 'ZmluZS1tb2xl',
-    KAFKA_SASL_PASSWORD: 'c2VjcmV0',
+/** A PEM block as providers hand them out; the parsers only need its shape, never a real key. */
+const pem = (label: string, body: string): string =>
+  `-----BEGIN ${label}-----\n${Buffer.from(body).toString('base64')}\n-----END ${label}-----\n`;
+
+/**
+ * What a user pastes into Render's dashboard for each provider docs/render.md describes (the sync: false
+ * variables; the rest left empty, as Render leaves them).
+ */
+const PROVIDERS: Record<string, Record<string, string>> = {
+  'Aiven, client certificates': {
+    KAFKA_BROKERS: 'kafka-telemetry-myproject.e.aivencloud.com:12345',
+    KAFKA_SSL_CA: pem('CERTIFICATE', 'aiven project ca'),
+    KAFKA_SSL_CERT: pem('CERTIFICATE', 'aiven access certificate'),
+    KAFKA_SSL_KEY: pem('PRIVATE KEY', 'aiven access key'),
+  },
+  'Aiven, SASL/SCRAM': {
+    KAFKA_BROKERS: 'kafka-telemetry-myproject.e.aivencloud.com:12350',
+    KAFKA_SASL_MECHANISM: 'scram-sha-256',
+    KAFKA_SASL_USERNAME: 'avnadmin',
+    KAFKA_SASL_PASSWORD: 'AVNS_secret',
+    KAFKA_SSL_CA: pem('CERTIFICATE', 'aiven project ca'),
+  },
+  'Confluent Cloud, SASL/PLAIN': {
+    KAFKA_BROKERS: 'pkc-12345.europe-west3.gcp.confluent.cloud:9092',
+    KAFKA_SASL_MECHANISM: 'plain',
+    KAFKA_SASL_USERNAME: 'ABCDEFGHIJKLMNOP',
+    KAFKA_SASL_PASSWORD: 'cflt-secret',
+  },
+  'Redpanda Serverless, SASL/SCRAM': {
+    KAFKA_BROKERS: 'd0abc123.any.eu-central-1.mpx.prd.cloud.redpanda.com:9092',
+    KAFKA_SASL_MECHANISM: 'scram-sha-256',
+    KAFKA_SASL_USERNAME: 'telemetry',
+    KAFKA_SASL_PASSWORD: 'rp-secret',
+  },
+};
+const NEON =
+  'postgresql://neondb_owner:npg_secret@ep-cool-darkness-a1b2c3d4.eu-central-1.aws.neon.tech/neondb?sslmode=verify-full&channel_binding=require';
+
+interface ParsedKafka {
+  readonly brokers: string[];
+  readonly ssl: unknown;
+  readonly sasl?: { mechanism: string; username: string; password: string };
+}
+
+describe.each(Object.keys(PROVIDERS))('render.yaml with Neon and %s', (provider) => {
+  const dashboard: Record<string, string> = {
+    ...PROVIDERS[provider],
+    DATABASE_URL: NEON,
+    API_KEYS: '',
   };
-  /** What a user pastes into Render's dashboard for the sync: false variables. */
-  const dashboard: Record<string, string> = { ...UPSTASH, DATABASE_URL: NEON, API_KEYS: '' };
-  const envOf = (s: RenderService): Record<string, string> =>
-    Object.fromEntries(s.envVars.map((v) => [v.key, v.value ?? dashboard[v.key] ?? '']));
+  const envOf = (s: RenderService): Record<string, string> => serviceEnvironment(blueprint, s, dashboard);
 
   it.each(['api', 'processor', 'simulator'])(
-    '%s starts with TLS and SCRAM-SHA-256 to the brokers',
+    '%s starts with TLS and the provider’s credentials',
     (component) => {
       const service = blueprint.services.find((s) => componentOf(s) === component) as RenderService;
       const config = READERS[component]?.parse(envOf(service)) as {
-        kafka: { brokers: string[]; ssl: boolean; sasl?: { mechanism: string; username: string } };
+        kafka: ParsedKafka;
         databaseUrl?: string;
       };
-      expect(config.kafka).toEqual({
-        brokers: [UPSTASH.KAFKA_BROKERS],
-        clientId: expect.any(String),
-        ssl: true,
-        sasl: {
-          mechanism: 'scram-sha-256',
-          username: UPSTASH.KAFKA_SASL_USERNAME,
-          password: UPSTASH.KAFKA_SASL_PASSWORD,
-        },
-      });
+      const given = PROVIDERS[provider] ?? {};
+      expect(config.kafka.brokers).toEqual([given['KAFKA_BROKERS']]);
+      expect(config.kafka.sasl).toEqual(
+        given['KAFKA_SASL_MECHANISM']
+          ? {
+              mechanism: given['KAFKA_SASL_MECHANISM'],
+              username: given['KAFKA_SASL_USERNAME'],
+              password: given['KAFKA_SASL_PASSWORD'],
+            }
+          : undefined,
+      );
+      expect(config.kafka.ssl).toBeTruthy();
+      const tls = JSON.stringify(config.kafka.ssl);
+      for (const key of ['KAFKA_SSL_CA', 'KAFKA_SSL_CERT', 'KAFKA_SSL_KEY']) {
+        if (given[key]) expect(tls).toContain(JSON.stringify(given[key]).slice(1, -1));
+      }
       if (component !== 'simulator') expect(config.databaseUrl).toBe(NEON);
     },
   );
+});
 
-  it('a Neon URL with sslmode=require (or verify-full) makes pg connect over verified TLS', () => {
-    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined); // pg's sslmode notice
-    try {
-      for (const url of [NEON, NEON.replace('sslmode=require', 'sslmode=verify-full')]) {
-        const pg = parseConnectionString(url);
-        expect(pg).toMatchObject({
-          host: 'ep-cool-darkness-a1b2c3d4.eu-central-1.aws.neon.tech',
-          database: 'neondb',
-        });
-        expect(pg.ssl).toEqual({}); // TLS with Node's certificate checks, not rejectUnauthorized: false
-      }
-      expect(parseConnectionString(NEON.replace(/\?.*$/, '')).ssl).toBeUndefined(); // no sslmode: no TLS
-    } finally {
-      warn.mockRestore();
-    }
-  });
+describe('render.yaml with the dashboard values missing', () => {
+  const processor = blueprint.services.find((s) => componentOf(s) === 'processor') as RenderService;
+  const envOf = (dashboard: Record<string, string>): Record<string, string> =>
+    serviceEnvironment(blueprint, processor, dashboard);
 
-  it('refuses SASL without credentials, as it would on Render with the dashboard values missing', () => {
-    const processor = blueprint.services.find((s) => componentOf(s) === 'processor') as RenderService;
-    const env = { ...envOf(processor), KAFKA_SASL_PASSWORD: '' };
+  it('refuses SASL without a password', () => {
+    const env = envOf({
+      ...PROVIDERS['Confluent Cloud, SASL/PLAIN'],
+      KAFKA_SASL_PASSWORD: '',
+      DATABASE_URL: NEON,
+    });
     expect(() => READERS['processor']?.parse(env)).toThrow(
       /needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/,
+    );
+  });
+
+  it('refuses a client certificate without its key', () => {
+    const env = envOf({ ...PROVIDERS['Aiven, client certificates'], KAFKA_SSL_KEY: '', DATABASE_URL: NEON });
+    expect(() => READERS['processor']?.parse(env)).toThrow(
+      /KAFKA_SSL_CERT.*KAFKA_SSL_KEY|KAFKA_SSL_KEY.*KAFKA_SSL_CERT/,
     );
   });
 });

@@ -176,7 +176,7 @@ describe('dashboard truthfulness (Chromium, real pipeline, API_READ_AUTH=true)',
       // Visibly red: the panel takes the "bad" background.
       const background = await page
         .locator('#pipeline')
-        .evaluate((el) => getComputedStyle(el).backgroundColor);
+        .evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor);
       expect(background).toBe('rgb(251, 211, 211)');
 
       // The figures come from the real sources: the same status, read with the key, agrees.

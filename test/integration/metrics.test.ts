@@ -90,7 +90,7 @@ describe('metrics agree with the database (real Kafka and PostgreSQL)', () => {
     await waitFor(
       'lag gauge at 0 on every partition',
       async () => {
-        await processor.maintain();
+        await processor?.maintain();
         const lag = (await scrape(`http://127.0.0.1:${opsPort}/metrics`)).filter(
           (s) => s.name === 'telemetry_processor_consumer_lag',
         );

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { startFakeKubeCluster } from '../support/fake-kube-api-server';
 import { startKubeCluster, type KubeCluster } from '../support/kube-api-server';
 
 type Meta = {
@@ -57,12 +56,8 @@ function watchLines(
   });
 }
 
-/**
- * The corners of the Kubernetes API the operator relies on, run against whichever server
- * `startKubeCluster` gives (the fake by default, the real kube-apiserver with KUBE_API=real), so the
- * fake is held to what the real one does.
- */
-describe(`Kubernetes API protocol (${process.env.KUBE_API === 'real' ? 'real' : 'fake'} server)`, () => {
+/** The corners of the Kubernetes API the operator relies on, on a real kube-apiserver and etcd. */
+describe('Kubernetes API protocol (kube-apiserver)', () => {
   let cluster: KubeCluster;
   const get = async (p: string) => (await cluster.call<Obj>('GET', p)).body;
 
@@ -170,38 +165,5 @@ describe(`Kubernetes API protocol (${process.env.KUBE_API === 'real' ? 'real' : 
     expect(second.body.data).toEqual({ a: '1', mine: 'x' });
     const noManager = await cluster.call<Status>('PATCH', `${CONFIGMAPS}/applied`, config({}), APPLY);
     expect(noManager).toMatchObject({ status: 422, body: { reason: 'Invalid' } });
-  });
-});
-
-describe('fake Kubernetes API history', () => {
-  it('answers a watch from a resourceVersion older than its history with a 410 Expired ERROR event', async () => {
-    const cluster = await startFakeKubeCluster({ historySize: 3 });
-    try {
-      const first = await cluster.call<Obj>('POST', CONFIGMAPS, { metadata: { name: 'old' } });
-      for (let i = 0; i < 5; i += 1)
-        await cluster.call('PATCH', `${CONFIGMAPS}/old`, { data: { i: String(i) } }, MERGE);
-      const from = first.body.metadata.resourceVersion;
-      const gone = await watchLines(
-        cluster,
-        `${CONFIGMAPS}?watch=1&resourceVersion=${from}`,
-        (e) => e.length > 0,
-      );
-      expect(gone).toEqual([
-        {
-          type: 'ERROR',
-          object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) as unknown,
-        },
-      ]);
-      const list = await cluster.call<{ metadata: { resourceVersion: string } }>('GET', CONFIGMAPS);
-      await cluster.call('DELETE', `${CONFIGMAPS}/old`);
-      const fresh = await watchLines(
-        cluster,
-        `${CONFIGMAPS}?watch=1&resourceVersion=${list.body.metadata.resourceVersion}`,
-        (e) => e.length > 0,
-      );
-      expect(fresh.map((e) => `${e.type}:${e.object.metadata.name}`)).toEqual(['DELETED:old']);
-    } finally {
-      await cluster.stop();
-    }
   });
 });

@@ -28,8 +28,7 @@ const LEASE = { OPERATOR_LEASE_DURATION: '20s', OPERATOR_RENEW_DEADLINE: '15s' }
 
 /**
  * The operator as the chart runs it (compiled, its own user with only k8s/operator/rbac.yaml's rights,
- * leader election on) against a Kubernetes API server on loopback (in-process by default; a real
- * kube-apiserver and etcd with KUBE_API=real) and the real Kafka for lag.
+ * leader election on) against a real kube-apiserver and etcd on loopback and the real Kafka for lag.
  */
 describe('operator against a Kubernetes API server', () => {
   let cluster: KubeCluster;

@@ -7,44 +7,33 @@
  * Deployment controller (tests write Deployment status themselves).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { startFakeKubeCluster } from './fake-kube-api-server';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const SOURCES = path.join(__dirname, 'kube-apiserver');
 export const OPERATOR_USER = 'telemetry-pulse-operator';
 
-/** Builds kube-apiserver and etcd unless this exact source is built already; returns their directory. */
+/**
+ * kube-apiserver and etcd, built by test/support/kube-apiserver/build.sh unless this exact source is built
+ * already (scripts/test.sh starts that build before jest, so usually it is).
+ */
 export function kubeBinaries(): { kubeApiserver: string; etcd: string } {
-  const hash = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'kube-apiserver/main.go', 'etcd/main.go'])
-    hash.update(readFileSync(path.join(SOURCES, f)));
-  const dir = path.join(REPO, '.local', 'kube-bin', hash.digest('hex').slice(0, 12));
-  const bins = { kubeApiserver: path.join(dir, 'kube-apiserver'), etcd: path.join(dir, 'etcd') };
-  if (existsSync(bins.kubeApiserver) && existsSync(bins.etcd)) return bins;
-  mkdirSync(dir, { recursive: true });
-  // Long work says so: jest shows nothing else until the build ends.
-  process.stderr.write(
-    `building kube-apiserver and etcd into ${path.relative(REPO, dir)} (go build; ~4 min with a warm Go cache, 10-15 cold)...\n`,
-  );
+  let dir: string;
   try {
-    // About 4 minutes on 2 cores with a warm Go cache, 10-15 cold (modules download once, ~1 GB).
-    execFileSync('go', ['build', '-o', `${dir}/`, './kube-apiserver', './etcd'], {
-      cwd: SOURCES,
-      stdio: ['ignore', 'ignore', 'pipe'],
+    // A cold build says so on stderr: jest shows nothing else until it ends.
+    dir = execFileSync('bash', [path.join(SOURCES, 'build.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
       timeout: 40 * 60_000,
-    });
+    }).trim();
   } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? String(err);
-    throw new Error(
-      `could not build kube-apiserver and etcd with Go (is go on PATH?): ${stderr.slice(-2000)}`,
-    );
+    throw new Error(`could not build kube-apiserver and etcd: ${String(err)}`);
   }
-  return bins;
+  return { kubeApiserver: path.join(dir, 'kube-apiserver'), etcd: path.join(dir, 'etcd') };
 }
 
 /**
@@ -174,13 +163,9 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
-/**
- * The cluster the operator's tests run against: the in-process fake (fake-kube-api-server.ts) unless
- * KUBE_API=real asks for the real kube-apiserver and etcd.
- */
+/** The cluster the operator's tests run against: a real kube-apiserver and etcd, never a stand-in. */
 export async function startKubeCluster(): Promise<KubeCluster> {
-  if (process.env.KUBE_API === 'real') return startRealKubeCluster();
-  return startFakeKubeCluster();
+  return startRealKubeCluster();
 }
 
 /** Starts etcd and kube-apiserver and waits until /readyz answers 200. */

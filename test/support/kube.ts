@@ -30,7 +30,7 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const CHART_DIR = path.join(REPO_ROOT, 'charts', 'telemetry-pulse');
 /**
  * The Kubernetes version helm renders for unless told otherwise: the one of the schemas. Always passed, because
- * a helm built with `go install` (scripts/tools.sh) reports v1.20 as its default.
+ * helm's own default is the version of the client-go it was built with (1.37 for helm 4.3), not the schemas'.
  */
 export const DEFAULT_KUBE_VERSION = '1.35.0';
 
@@ -359,9 +359,12 @@ async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-/** stderr without helm's notice for each symbolic link under files/ (expected: they keep one source). */
+/**
+ * stderr without helm's notice for each symbolic link under files/ (expected: they keep one source); helm 4
+ * logs it as `level=INFO msg="found symbolic link in path…" path=… resolved=…`.
+ */
 function withoutNotices(stderr: string): string {
-  return stderr.replace(/^walk\.go:\d+: found symbolic link in path: .*\n?/gm, '').trim();
+  return stderr.replace(/^level=INFO msg="found symbolic link in path\b.*\n?/gm, '').trim();
 }
 
 interface RunResult {

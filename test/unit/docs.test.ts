@@ -26,3 +26,28 @@ describe('README', () => {
     expect(readme).toBe(expected);
   });
 });
+
+describe('docs/dependencies.md', () => {
+  const root = path.join(__dirname, '..', '..');
+  const services = ['shared', 'simulator', 'processor', 'api', 'operator'];
+  /** Every runtime dependency of the workspaces, with the range it is declared with. */
+  const declared = new Map<string, string>();
+  for (const service of services) {
+    const manifest = JSON.parse(
+      readFileSync(path.join(root, 'services', service, 'package.json'), 'utf8'),
+    ) as { dependencies?: Record<string, string> };
+    for (const [name, range] of Object.entries(manifest.dependencies ?? {}))
+      if (!name.startsWith('@telemetry-pulse/')) declared.set(name, range);
+  }
+  const rows = new Map(
+    [
+      ...readFileSync(path.join(root, 'docs', 'dependencies.md'), 'utf8').matchAll(
+        /^\| `([^`]+)` +\| `([^`]+)` /gm,
+      ),
+    ].map((m) => [m[1] ?? '', m[2] ?? ''] as const),
+  );
+
+  it('has one row per runtime dependency, with the range package.json declares', () => {
+    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(declared));
+  });
+});

@@ -290,6 +290,7 @@ describe('classifyBatch', () => {
           const valid = items.map(({ id, dt }, i) => ({
             event: { ...event(0, T0 + dt), eventId: id },
             offset: String(i),
+            clockMs: T0 + dt,
           }));
           const out = classifyBatch(PARTITION, valid, NEW_CLOCK, POLICY);
           const ids = out.accepted.map((r) => r.eventId);

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../log';
 import { registerCompressionCodecs } from './codecs';
+import { filterKafkajsNegativeTimeoutWarning } from './negative-timeout-warning';
 import type { KafkaConnection } from './options';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -12,10 +13,12 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 /**
  * The kafkajs client, logging through the service's pino logger. The only place kafkajs is configured: it
- * also registers the snappy, lz4 and zstd codecs, so no client of the project fails a fetch on them.
+ * also registers the snappy, lz4 and zstd codecs, so no client of the project fails a fetch on them, and
+ * keeps kafkajs's harmless negative-timer warning off stderr on Node 24.
  */
 export function createKafkaClient(conn: KafkaConnection, logger: Logger): Kafka {
   registerCompressionCodecs();
+  filterKafkajsNegativeTimeoutWarning();
   const log = logger.child({ component: 'kafkajs' });
   const config: KafkaConfig = {
     clientId: conn.clientId,

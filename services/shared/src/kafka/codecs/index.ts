@@ -5,7 +5,6 @@ import { zstdCodec } from './zstd';
 
 export type { KafkaCodec } from './types';
 export { lz4Codec, snappyCodec, zstdCodec };
-export { nodeZstdCodec, wasmZstdCodec } from './zstd';
 
 /** Every codec a Kafka record batch can carry, as the producer option names them. */
 export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;

@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+// kafkajs (what the project uses, behind services/shared/src/kafka/) against @platformatic/kafka (maintained,
+// the candidate replacement) on this project's producer and consumer workload, in one run, on the real broker.
+//
+//   npx tsc --build && npm install --no-save @platformatic/kafka@2 && node scripts/bench/kafka-clients.js
+//
+// Produce: the simulator's own messages (generated before the clock starts, ~300 bytes of JSON keyed by device
+// id) in batches of the simulator's size, idempotent, acks=all, one batch at the producer at a time, each client
+// to its own fresh topic of 6 partitions. Consume: a fresh consumer group reads that topic from the start until
+// it has every message (kafkajs eachBatch, as the processor; @platformatic/kafka's stream), decoding nothing.
+// Rounds alternate the clients to spread the shared broker's drift over both.
+//
+// Settings (environment): KAFKA_BROKERS [127.0.0.1:9092], BENCH_COUNT [200000], BENCH_ROUNDS [3],
+// BENCH_COMPRESSION [none]. Prints messages/s per run and the medians. Figures go to docs/benchmarks.md by hand.
+'use strict';
+
+const path = require('node:path');
+const os = require('node:os');
+
+const HELP = `Usage: node scripts/bench/kafka-clients.js   (settings in the environment; no arguments)
+
+kafkajs against @platformatic/kafka: produce the simulator's messages (idempotent, acks=all, simulator batch
+size) and consume them back with a fresh group, rounds alternating; prints messages/s per run and medians.
+Needs \`npx tsc --build\` and \`npm install --no-save @platformatic/kafka@2\` (not a project dependency).
+
+  KAFKA_BROKERS       broker list (default 127.0.0.1:9092)
+  BENCH_COUNT         messages per run (default 200000)
+  BENCH_ROUNDS        rounds of both clients (default 3)
+  BENCH_COMPRESSION   none, gzip, snappy, lz4 or zstd (default none)`;
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(HELP);
+  process.exit(0);
+}
+if (argv.length > 0) {
+  console.error(
+    `kafka-clients takes no arguments (got ${argv.join(' ')}); settings are environment variables\n\n${HELP}`,
+  );
+  process.exit(2);
+}
+
+const root = path.join(__dirname, '..', '..');
+let shared;
+let simulator;
+let platformatic;
+try {
+  shared = require(path.join(root, 'services/shared/dist/index.js'));
+  simulator = require(path.join(root, 'services/simulator/dist/index.js'));
+} catch (err) {
+  console.error(`cannot load the compiled services (${err.message}); run \`npx tsc --build\` first`);
+  process.exit(2);
+}
+try {
+  platformatic = require('@platformatic/kafka');
+} catch (err) {
+  console.error(
+    `cannot load @platformatic/kafka (${err.message}); run \`npm install --no-save @platformatic/kafka@2\``,
+  );
+  process.exit(2);
+}
+const { Partitioners } = require('kafkajs');
+
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const count = Number(process.env.BENCH_COUNT ?? 200_000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const compression = process.env.BENCH_COMPRESSION ?? 'none';
+const runId = Date.now().toString(36);
+const PARTITIONS = 6;
+
+const settings = simulator.parseSimulatorConfig(
+  ['--brokers', brokers.join(','), '--compression', compression],
+  {},
+).config;
+const batchSize = settings.producer.batchSize;
+const logger = shared.createLogger({ service: 'bench', level: 'error' });
+const kafka = shared.createKafkaClient(settings.kafka, logger);
+const topics = [];
+
+async function createTopic(topic) {
+  topics.push(topic);
+  await shared.ensureTopics(kafka, [{ topic, partitions: PARTITIONS }], logger);
+}
+
+/** The exact messages the simulator would send, generated before the clock starts. */
+function pregenerate(n) {
+  const stream = simulator.createMessageStream({
+    seed: 1,
+    fleet: settings.fleet,
+    faults: settings.faults,
+    timeline: { mode: 'live', now: () => Date.now() },
+  });
+  const messages = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = stream.next();
+    messages[i] = { key: Buffer.from(m.key), value: Buffer.from(m.value) };
+  }
+  return messages;
+}
+
+const clients = {
+  async kafkajsProduce(topic, messages) {
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    const codec = shared.KAFKAJS_COMPRESSION[compression];
+    const startedMs = performance.now();
+    for (let i = 0; i < messages.length; i += batchSize) {
+      await producer.send({
+        topic,
+        acks: -1,
+        compression: codec,
+        messages: messages.slice(i, i + batchSize),
+      });
+    }
+    const elapsedMs = performance.now() - startedMs;
+    await producer.disconnect();
+    return elapsedMs;
+  },
+  async platformaticProduce(topic, messages) {
+    const producer = new platformatic.Producer({
+      clientId: 'bench',
+      bootstrapBrokers: brokers,
+      idempotent: true,
+      acks: -1,
+      compression,
+      autocreateTopics: false,
+    });
+    const startedMs = performance.now();
+    for (let i = 0; i < messages.length; i += batchSize) {
+      await producer.send({ messages: messages.slice(i, i + batchSize).map((m) => ({ ...m, topic })) });
+    }
+    const elapsedMs = performance.now() - startedMs;
+    await producer.close();
+    return elapsedMs;
+  },
+  async kafkajsConsume(topic, n) {
+    const consumer = kafka.consumer({ groupId: `bench.kafkajs.${topic}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let seen = 0;
+    let startedMs;
+    const done = new Promise((resolve) => {
+      void consumer.run({
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch }) => {
+          startedMs ??= performance.now();
+          seen += batch.messages.length;
+          if (seen >= n) resolve(performance.now());
+        },
+      });
+    });
+    const endMs = await done;
+    await consumer.disconnect();
+    return endMs - startedMs;
+  },
+  async platformaticConsume(topic, n) {
+    const consumer = new platformatic.Consumer({
+      clientId: 'bench',
+      groupId: `bench.platformatic.${topic}`,
+      bootstrapBrokers: brokers,
+    });
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: true });
+    let seen = 0;
+    let startedMs;
+    for await (const _message of stream) {
+      startedMs ??= performance.now();
+      seen += 1;
+      if (seen >= n) break;
+    }
+    const elapsedMs = performance.now() - startedMs;
+    await stream.close();
+    await consumer.close(true);
+    return elapsedMs;
+  },
+};
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rate = (ms) => Math.round((count / ms) * 1000);
+const fmt = (n) => n.toLocaleString('en-US');
+
+async function main() {
+  console.log(
+    `kafka clients: ${fmt(count)} messages x ${rounds} rounds, batch ${batchSize}, compression ${compression}, ` +
+      `${os.cpus().length} CPUs, Node ${process.version}, brokers ${brokers.join(',')}`,
+  );
+  const messages = pregenerate(count);
+  const bytes = messages.reduce((s, m) => s + m.key.length + m.value.length, 0);
+  console.log(`message size: ${Math.round(bytes / count)} bytes on average`);
+  const results = { kafkajs: { produce: [], consume: [] }, platformatic: { produce: [], consume: [] } };
+  for (let round = 1; round <= rounds; round++) {
+    const order = round % 2 ? ['kafkajs', 'platformatic'] : ['platformatic', 'kafkajs'];
+    for (const name of order) {
+      const topic = `bench.clients.${runId}.${name}.${round}`;
+      await createTopic(topic);
+      const produceMs = await clients[`${name}Produce`](topic, messages);
+      const consumeMs = await clients[`${name}Consume`](topic, count);
+      results[name].produce.push(rate(produceMs));
+      results[name].consume.push(rate(consumeMs));
+      console.log(
+        `round ${round} ${name.padEnd(12)} produce ${fmt(rate(produceMs)).padStart(8)} msg/s   consume ${fmt(rate(consumeMs)).padStart(8)} msg/s`,
+      );
+    }
+  }
+  for (const name of ['kafkajs', 'platformatic']) {
+    console.log(
+      `median   ${name.padEnd(12)} produce ${fmt(median(results[name].produce)).padStart(8)} msg/s   consume ${fmt(median(results[name].consume)).padStart(8)} msg/s`,
+    );
+  }
+  const k = results.kafkajs;
+  const p = results.platformatic;
+  console.log(
+    `platformatic / kafkajs: produce ${(median(p.produce) / median(k.produce)).toFixed(2)}, consume ${(median(p.consume) / median(k.consume)).toFixed(2)}`,
+  );
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect();
+  });
