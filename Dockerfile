@@ -49,29 +49,40 @@ COPY services/operator/src services/operator/src
 RUN npx --no-install tsc --build
 
 # ---- production dependencies of one workspace each (and of shared, which they all depend on) -------------
+# Each image records them as a CycloneDX SBOM at /app/sbom.cdx.json: every package installed, read by
+# scripts/images/sbom.ts (bind-mounted for the step, not part of the image; npm sbom cannot describe such a
+# partial workspace tree, see there).
 FROM manifests AS simulator-deps
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     --mount=type=secret,id=npm_ca,required=false \
+    --mount=type=bind,source=scripts/images/sbom.ts,target=/tmp/sbom.ts \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi && \
-    npm ci --omit=dev --workspace=services/simulator --no-audit --no-fund --ignore-scripts
+    npm ci --omit=dev --workspace=services/simulator --no-audit --no-fund --ignore-scripts && \
+    node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON /tmp/sbom.ts /app services/simulator >sbom.cdx.json
 
 FROM manifests AS processor-deps
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     --mount=type=secret,id=npm_ca,required=false \
+    --mount=type=bind,source=scripts/images/sbom.ts,target=/tmp/sbom.ts \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi && \
-    npm ci --omit=dev --workspace=services/processor --no-audit --no-fund --ignore-scripts
+    npm ci --omit=dev --workspace=services/processor --no-audit --no-fund --ignore-scripts && \
+    node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON /tmp/sbom.ts /app services/processor >sbom.cdx.json
 
 FROM manifests AS api-deps
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     --mount=type=secret,id=npm_ca,required=false \
+    --mount=type=bind,source=scripts/images/sbom.ts,target=/tmp/sbom.ts \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi && \
-    npm ci --omit=dev --workspace=services/api --no-audit --no-fund --ignore-scripts
+    npm ci --omit=dev --workspace=services/api --no-audit --no-fund --ignore-scripts && \
+    node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON /tmp/sbom.ts /app services/api >sbom.cdx.json
 
 FROM manifests AS operator-deps
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     --mount=type=secret,id=npm_ca,required=false \
+    --mount=type=bind,source=scripts/images/sbom.ts,target=/tmp/sbom.ts \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi && \
-    npm ci --omit=dev --workspace=services/operator --no-audit --no-fund --ignore-scripts
+    npm ci --omit=dev --workspace=services/operator --no-audit --no-fund --ignore-scripts && \
+    node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON /tmp/sbom.ts /app services/operator >sbom.cdx.json
 
 # ---- what every runtime image shares --------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime

@@ -19,6 +19,9 @@ const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper,
+  // .local/ holds data of tools, container image stores among them: package.json files of image layers would
+  // collide with the workspaces in jest's module map, and vanish mid-crawl when a layer is unmounted.
+  modulePathIgnorePatterns: ['<rootDir>/.local/'],
 };
 
 /** @type {import('jest').Config} */

@@ -44,6 +44,8 @@ install_node_modules
 log "compiling TypeScript (tsc --build)..."
 # --no-install: never fetch some other package called "tsc" from the registry.
 npx --no-install tsc --build
+# The typed scripts Node runs as they are (npm run images): type-checked only, never emitted.
+npx --no-install tsc -p scripts
 
 # The whole suite (no arguments) starts with the linter and the formatter check: cheap, and a style
 # problem is cheaper to fix now than in review.

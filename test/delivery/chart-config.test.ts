@@ -48,20 +48,45 @@ const SPECS: Record<string, OptionSpecs> = {
   operator: operatorOptionSpecs,
 };
 
-/** The container's environment as the process would see it; Secret values replaced by valid stand-ins. */
-function environmentOf(c: Container): Record<string, string> {
+/** Variables Node itself reads (extraEnv's typical use: a company CA bundle, heap limits), not the services. */
+const NODE_NAMES = /^(NODE_OPTIONS|NODE_EXTRA_CA_CERTS|TZ)$/;
+
+/**
+ * The container's environment as the process would see it: envFrom first, then env (env wins, as in the kubelet).
+ * Secret values are replaced by valid stand-ins; ConfigMap values come from the ConfigMaps the release renders
+ * (its extraObjects), and a reference to one it does not render must be optional.
+ */
+function environmentOf(c: Container, objects: readonly KubeObject[] = []): Record<string, string> {
   const stand: Record<string, string> = {
     DATABASE_URL: 'postgres://app:stand-in@db.example:5432/telemetry',
     KAFKA_SASL_USERNAME: 'app',
     KAFKA_SASL_PASSWORD: 'stand-in',
     API_KEYS: `ops:${'a'.repeat(64)}`,
   };
+  const configMap = (name: string): Record<string, string> | undefined =>
+    field(
+      ofKind(objects, 'ConfigMap').find((m) => m.metadata.name === name),
+      'data',
+    );
   const env: Record<string, string> = {};
+  for (const source of c.envFrom ?? []) {
+    const ref = source.configMapRef;
+    if (!ref) throw new Error(`${c.name}: envFrom ${JSON.stringify(source)} is not a configMapRef`);
+    const data = configMap(ref.name);
+    if (!data && !ref.optional) throw new Error(`${c.name}: envFrom ConfigMap ${ref.name} is not rendered`);
+    for (const [key, value] of Object.entries(data ?? {})) env[`${source.prefix ?? ''}${key}`] = value;
+  }
   for (const e of c.env ?? []) {
+    const fromMap = e.valueFrom?.configMapKeyRef;
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.secretKeyRef) env[e.name] = stand[e.name] ?? 'stand-in';
     else if (e.valueFrom?.fieldRef) env[e.name] = `downward-api-${e.valueFrom.fieldRef.fieldPath}`;
-    else throw new Error(`${c.name}: env ${e.name} has neither a value nor a secretKeyRef`);
+    else if (fromMap) {
+      const value = configMap(fromMap.name)?.[fromMap.key];
+      if (value === undefined)
+        throw new Error(`${c.name}: env ${e.name}: no ${fromMap.key} in ${fromMap.name}`);
+      env[e.name] = value;
+    } else throw new Error(`${c.name}: env ${e.name} has neither a value nor a secretKeyRef`);
   }
   return env;
 }
@@ -83,8 +108,10 @@ describe.each(scenarios.map((s) => s.name))('chart scenario %s', (name) => {
     for (const { component, container } of containers) {
       const specs = SPECS[component] as OptionSpecs;
       const known = new Set(Object.values(specs).flatMap((s) => (s.env ? [s.env] : [])));
-      const env = environmentOf(container);
-      const unknown = Object.keys(env).filter((n) => !known.has(n) && !OTEL_NAMES.test(n));
+      const env = environmentOf(container, objectsOf(name));
+      const unknown = Object.keys(env).filter(
+        (n) => !known.has(n) && !OTEL_NAMES.test(n) && !NODE_NAMES.test(n),
+      );
       expect({ component, unknown }).toEqual({ component, unknown: [] });
       // The services' own parsing, cross-field rules included; throws ConfigError naming every problem.
       if (component === 'processor') {
@@ -106,7 +133,7 @@ describe.each(scenarios.map((s) => s.name))('chart scenario %s', (name) => {
   it("mounts an alert rules file the processor's parser accepts", () => {
     const objects = objectsOf(name);
     const processor = componentContainers(objects).find((c) => c.component === 'processor')?.container;
-    const file = processor && environmentOf(processor)['ALERT_RULES_FILE'];
+    const file = processor && environmentOf(processor, objects)['ALERT_RULES_FILE'];
     if (!file) return; // alertRules.enabled: false, or no processor: the built-in defaults
     const mount = processor.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
     const pod = podsOf(objects).find((p) => p.spec.containers.includes(processor));

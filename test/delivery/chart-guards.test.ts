@@ -78,6 +78,29 @@ describe('values the chart refuses', () => {
       /operator.env.OPERATOR_LEASE_NAME is set by the chart/,
     ],
     [
+      'a secret passed as a literal extraEnv value',
+      { processor: { extraEnv: [{ name: 'DATABASE_URL', value: 'postgres://u:p@db/t' }] } },
+      /processor.extraEnv DATABASE_URL is set by the chart/,
+    ],
+    [
+      'a variable both in env and extraEnv',
+      { api: { env: { API_RATE_LIMIT: '5' }, extraEnv: [{ name: 'API_RATE_LIMIT', value: '6' }] } },
+      /api.extraEnv API_RATE_LIMIT is also in api.env/,
+    ],
+    [
+      'a mount of a volume the pod does not have',
+      { simulator: { enabled: true, extraVolumeMounts: [{ name: 'company-ca', mountPath: '/ca' }] } },
+      /simulator.extraVolumeMounts mounts volume company-ca, which the pod does not have/,
+    ],
+    [
+      'a mount of the alert rules where the processor has none',
+      {
+        alertRules: { enabled: false },
+        processor: { extraVolumeMounts: [{ name: 'alert-rules', mountPath: '/rules' }] },
+      },
+      /processor.extraVolumeMounts mounts volume alert-rules/,
+    ],
+    [
       'an Ingress without hosts',
       { api: { ingress: { enabled: true } } },
       /api.ingress.hosts needs at least one host/,
@@ -110,6 +133,32 @@ describe('values the chart refuses', () => {
       { api: { env: { 'api-rate': '5' } } },
       /invalid propertyName 'api-rate'/,
     ],
+    [
+      "an extra volume named like one of the chart's",
+      { processor: { extraVolumes: [{ name: 'tmp', emptyDir: {} }] } },
+      /at '\/processor\/extraVolumes\/0\/name'/,
+    ],
+    [
+      'a misspelled extraEnv field',
+      { api: { extraEnv: [{ name: 'TZ', vaule: 'UTC' }] } },
+      /at '\/api\/extraEnv\/0': additional properties 'vaule' not allowed/,
+    ],
+    [
+      'an extraEnvFrom source of an unknown kind',
+      { operator: { extraEnvFrom: [{ fieldRef: { fieldPath: 'metadata.name' } }] } },
+      /at '\/operator\/extraEnvFrom\/0': additional properties 'fieldRef' not allowed/,
+    ],
+    [
+      'a mount without a path',
+      { processor: { extraVolumeMounts: [{ name: 'tmp' }] } },
+      /at '\/processor\/extraVolumeMounts\/0': missing property 'mountPath'/,
+    ],
+    [
+      'a registry given as a URL',
+      { global: { imageRegistry: 'https://mirror.example' } },
+      /at '\/global\/imageRegistry'/,
+    ],
+    ['an extra object that is neither a map nor a string', { extraObjects: [42] }, /at '\/extraObjects\/0'/],
     [
       'an unknown SASL mechanism',
       { kafka: { sasl: { mechanism: 'gssapi' } } },

@@ -373,6 +373,115 @@ describe('chart scenarios side by side', () => {
       'telemetry-pulse/processor:dev',
       'telemetry-pulse/simulator:dev',
     ]);
+    // global.imageRegistry moves every image to the mirror, the helm test's too; a component's own wins.
+    expect([...new Set(images('extras'))]).toEqual([
+      'registry.internal:5000/telemetry-pulse/api:0.1.0',
+      'registry.internal:5000/telemetry-pulse/processor:0.1.0',
+      'registry.internal:5000/telemetry-pulse/simulator:0.1.0',
+      'registry.platform.internal/telemetry-pulse/operator:0.1.0',
+    ]);
+  });
+
+  it('takes the registry from the component, else global.imageRegistry, else image.registry', async () => {
+    const imageOf = async (values: Record<string, unknown>): Promise<string | undefined> => {
+      const { objects } = await helmTemplate({ values, includeTests: false });
+      return podsOf(objects).find((p) => p.labels['app.kubernetes.io/component'] === 'processor')?.spec
+        .containers[0]?.image;
+    };
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(await imageOf({ global: { imageRegistry: 'mirror.example' }, image: { registry: '' } })).toBe(
+      'mirror.example/telemetry-pulse/processor:0.1.0',
+    );
+    expect(await imageOf({ global: { imageRegistry: 'mirror.example' }, image: { digest } })).toBe(
+      `mirror.example/telemetry-pulse/processor@${digest}`,
+    );
+    expect(
+      await imageOf({
+        global: { imageRegistry: 'mirror.example' },
+        processor: { imageRegistry: 'own.example:5000/team', image: 'tp/processor' },
+      }),
+    ).toBe('own.example:5000/team/tp/processor:0.1.0');
+    expect(await imageOf({ global: { imageRegistry: '' } })).toBe('ghcr.io/telemetry-pulse/processor:0.1.0');
+  });
+
+  it('adds extraEnv, extraEnvFrom, extraVolumes and extraVolumeMounts to each component, templated', () => {
+    const objects = objectsOf('extras');
+    const pods = podsOf(objects).filter((p) => p.owner.kind === 'Deployment');
+    const components = pods.map((p) => p.labels['app.kubernetes.io/component']).sort();
+    expect(components).toEqual(['api', 'operator', 'processor', 'simulator']);
+    for (const pod of pods) {
+      const component = pod.labels['app.kubernetes.io/component'];
+      const [c] = pod.spec.containers;
+      const where = { component };
+      // The chart's own entries stay first; the user's follow.
+      expect({ ...where, volumes: pod.spec.volumes?.map((v) => v.name) }).toEqual({
+        ...where,
+        volumes: component === 'processor' ? ['tmp', 'alert-rules', 'company-ca'] : ['tmp', 'company-ca'],
+      });
+      expect({ ...where, ca: pod.spec.volumes?.at(-1)?.configMap?.name }).toEqual({
+        ...where,
+        ca: 'tp-company-ca',
+      });
+      expect({ ...where, mount: c?.volumeMounts?.at(-1) }).toEqual({
+        ...where,
+        mount: { name: 'company-ca', mountPath: '/etc/company-ca', readOnly: true },
+      });
+      expect({ ...where, ca: c?.env?.find((e) => e.name === 'NODE_EXTRA_CA_CERTS')?.value }).toEqual({
+        ...where,
+        ca: '/etc/company-ca/ca.crt',
+      });
+    }
+    const container = (component: string) =>
+      pods.find((p) => p.labels['app.kubernetes.io/component'] === component)?.spec.containers[0];
+    expect(container('processor')?.envFrom).toEqual([
+      { configMapRef: { name: 'tp-telemetry-pulse-processor-tuning' } },
+    ]);
+    expect(container('api')?.envFrom).toEqual([
+      { prefix: 'API_', configMapRef: { name: 'tp-api-tuning', optional: true } },
+    ]);
+    expect(container('api')?.env?.at(-1)).toEqual({ name: 'API_RATE_LIMIT', value: '50' });
+    expect(container('simulator')?.env?.at(-1)).toEqual({
+      name: 'SIM_RATE',
+      valueFrom: { configMapKeyRef: { name: 'tp-telemetry-pulse-simulator-tuning', key: 'SIM_RATE' } },
+    });
+    expect(container('operator')?.envFrom).toBeUndefined();
+    // The helm test pod is not a component: none of their extras.
+    const [hook] = podsOf(ofKind(objects, 'Pod'));
+    expect(hook?.spec.volumes?.map((v) => v.name)).toEqual(['tmp']);
+
+    // Without extras, nothing of the sort.
+    for (const pod of podsOf(objectsOf('default'))) {
+      expect(pod.spec.volumes?.map((v) => v.name).filter((n) => n !== 'alert-rules')).toEqual(['tmp']);
+      expect(pod.spec.containers[0]?.envFrom).toBeUndefined();
+    }
+  });
+
+  it('renders extraObjects, maps and strings, through tpl', () => {
+    const names = [
+      'tp-telemetry-pulse-processor-tuning',
+      'tp-telemetry-pulse-simulator-tuning',
+      'tp-company-ca',
+    ];
+    const extra = ofKind(objectsOf('extras'), 'ConfigMap').filter((c) => names.includes(c.metadata.name));
+    expect(
+      extra.map((c) => [
+        c.metadata.name,
+        c.metadata.namespace,
+        c.metadata.labels?.['app.kubernetes.io/instance'],
+        Object.keys(field<object>(c, 'data') ?? {}),
+      ]),
+    ).toEqual([
+      ['tp-telemetry-pulse-processor-tuning', undefined, 'tp', ['PROCESSOR_CONCURRENCY']],
+      ['tp-telemetry-pulse-simulator-tuning', undefined, 'tp', ['SIM_RATE']],
+      ['tp-company-ca', 'telemetry', 'tp', ['ca.crt']],
+    ]);
+    expect(extra[2]?.metadata.labels?.['helm.sh/chart']).toBe('telemetry-pulse-0.1.0'); // a named template
+    const chartsOwn = /-(alert-rules|dashboard-[a-z-]+)$/;
+    expect(
+      ofKind(objectsOf('default'), 'ConfigMap')
+        .map((c) => c.metadata.name)
+        .filter((n) => !chartsOwn.test(n)),
+    ).toEqual([]);
   });
 });
 

@@ -144,6 +144,10 @@ export function releaseTargetProblems(df: Dockerfile, t: Target): string[] {
   if (install.length !== 1 || !install[0]?.includes(`npm ci --omit=dev --workspace=services/${t} `)) {
     problems.push(`${t}-deps: not one npm ci --omit=dev --workspace=services/${t}`);
   }
+  // The production dependency list travels with the image (npm run images copies it out; images.test.ts reads it).
+  if (!install[0]?.includes(`/tmp/sbom.ts /app services/${t} >sbom.cdx.json`)) {
+    problems.push(`${t}-deps: no SBOM of the installed dependencies (scripts/images/sbom.ts >sbom.cdx.json)`);
+  }
   const fromDeps = stageOf(df, t).instructions.some(
     (i) => i.cmd === 'COPY' && i.flags['from'] === `${t}-deps` && i.args.startsWith('/app '),
   );

@@ -432,13 +432,19 @@ export interface EnvVar {
   };
 }
 
+export interface EnvFromSource {
+  prefix?: string;
+  configMapRef?: { name: string; optional?: boolean };
+  secretRef?: { name: string; optional?: boolean };
+}
+
 export interface Container {
   name: string;
   image: string;
   command?: string[];
   args?: string[];
   env?: EnvVar[];
-  envFrom?: unknown[];
+  envFrom?: EnvFromSource[];
   ports?: { name?: string; containerPort: number }[];
   securityContext?: {
     runAsNonRoot?: boolean;

@@ -61,12 +61,17 @@ app.kubernetes.io/component: {{ .component }}
 app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
-{{/* The component's image: <registry>/<repository>/<component>[:tag|@digest]. */}}
+{{/*
+The component's image: <registry>/<repository>/<component>[:tag|@digest]. The registry is the component's
+imageRegistry, else global.imageRegistry, else image.registry (Bitnami's order: the global value overrides the
+chart's default registry, a component's own wins over both); none at all leaves the reference unqualified.
+*/}}
 {{- define "telemetry-pulse.image" -}}
 {{- $image := .root.Values.image }}
 {{- $values := index .root.Values .component }}
 {{- $repository := default (printf "%s/%s" $image.repository .component) $values.image }}
-{{- $ref := printf "%s/%s" $image.registry $repository | trimPrefix "/" }}
+{{- $registry := coalesce $values.imageRegistry (.root.Values.global).imageRegistry $image.registry | default "" }}
+{{- $ref := printf "%s/%s" $registry $repository | trimPrefix "/" }}
 {{- if $image.digest }}
 {{- printf "%s@%s" $ref $image.digest }}
 {{- else }}
@@ -133,10 +138,32 @@ Every message says which value to change.
 {{- fail "autoscaling.mode=keda needs KEDA: the cluster does not serve keda.sh/v1alpha1 (install KEDA, or for helm template add --api-versions keda.sh/v1alpha1 or assumeApiVersions)" }}
 {{- end }}
 {{- end }}
+{{- $managed := include "telemetry-pulse.managedEnv" $ | fromYamlArray }}
 {{- range $component := list "processor" "api" "simulator" "operator" }}
-{{- range $name, $_ := (index $v $component).env }}
-{{- if has $name (include "telemetry-pulse.managedEnv" $ | fromYamlArray) }}
+{{- $c := index $v $component }}
+{{- range $name, $_ := $c.env }}
+{{- if has $name $managed }}
 {{- fail (printf "%s.env.%s is set by the chart from other values (see values.yaml); secrets come from existing Secrets, never from env" $component $name) }}
+{{- end }}
+{{- end }}
+{{- range $c.extraEnv }}
+{{- if has .name $managed }}
+{{- fail (printf "%s.extraEnv %s is set by the chart from other values (see values.yaml): change that value instead" $component .name) }}
+{{- end }}
+{{- if hasKey $c.env .name }}
+{{- fail (printf "%s.extraEnv %s is also in %s.env: set it in one of them" $component .name $component) }}
+{{- end }}
+{{- end }}
+{{- $volumes := list "tmp" }}
+{{- if and (eq $component "processor") $v.alertRules.enabled }}
+{{- $volumes = append $volumes "alert-rules" }}
+{{- end }}
+{{- range $c.extraVolumes }}
+{{- $volumes = append $volumes .name }}
+{{- end }}
+{{- range $c.extraVolumeMounts }}
+{{- if not (has .name $volumes) }}
+{{- fail (printf "%s.extraVolumeMounts mounts volume %s, which the pod does not have: add it to %s.extraVolumes" $component .name $component) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -212,10 +239,34 @@ Every message says which value to change.
 {{- end }}
 
 {{/* A component's own `env` map, names sorted. */}}
-{{- define "telemetry-pulse.extraEnv" -}}
+{{- define "telemetry-pulse.envMap" -}}
 {{- range $name, $value := . }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+A user-supplied value rendered through tpl, so it may use `{{ .Release.Name }}` and the chart's templates: a
+string is templated as it is, anything else as its YAML (Bitnami's common.tplvalues.render).
+Called with (dict "value" … "root" $).
+*/}}
+{{- define "telemetry-pulse.tplValue" -}}
+{{- if typeIs "string" .value }}
+{{- tpl .value .root }}
+{{- else }}
+{{- tpl (toYaml .value) .root }}
+{{- end }}
+{{- end }}
+
+{{/*
+Items of a component's extra list (extraEnv, extraVolumes, extraVolumeMounts), templated, each on a new line
+at `indent`, to follow the chart's own items; nothing when the list is empty.
+Called with (dict "root" $ "values" .Values.<component> "key" "extraEnv" "indent" 12).
+*/}}
+{{- define "telemetry-pulse.extraItems" -}}
+{{- with (index .values .key) }}
+{{- include "telemetry-pulse.tplValue" (dict "value" . "root" $.root) | nindent $.indent }}
 {{- end }}
 {{- end }}
 
