@@ -136,7 +136,38 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** The compiled shared and simulator packages; without them, one line saying how to build them and exit 2. */
+function loadCompiledServices() {
+  try {
+    return {
+      shared: require(path.join(ROOT, 'services/shared/dist/index.js')),
+      simulator: require(path.join(ROOT, 'services/simulator/dist/index.js')),
+    };
+  } catch (err) {
+    console.error(`cannot load the compiled services (${err.message}); run \`npx tsc --build\` first`);
+    process.exit(2);
+  }
+}
+
+/**
+ * The exact messages the simulator would send with `settings` (its parsed config), generated before the
+ * clock starts; `toMessage` shapes each `{ key, value }` for the client that sends it.
+ */
+function pregenerateMessages(simulator, settings, n, toMessage = (m) => m) {
+  const stream = simulator.createMessageStream({
+    seed: 1,
+    fleet: settings.fleet,
+    faults: settings.faults,
+    timeline: { mode: 'live', now: () => Date.now() },
+  });
+  const messages = new Array(n);
+  for (let i = 0; i < n; i++) messages[i] = toMessage(stream.next());
+  return messages;
+}
+
 module.exports = {
+  loadCompiledServices,
+  pregenerateMessages,
   ROOT,
   BROKERS,
   ADMIN_URL,

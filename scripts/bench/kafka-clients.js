@@ -14,7 +14,6 @@
 // BENCH_COMPRESSION [none]. Prints messages/s per run and the medians. Figures go to docs/benchmarks.md by hand.
 'use strict';
 
-const path = require('node:path');
 const os = require('node:os');
 
 const HELP = `Usage: node scripts/bench/kafka-clients.js   (settings in the environment; no arguments)
@@ -39,17 +38,9 @@ if (argv.length > 0) {
   process.exit(2);
 }
 
-const root = path.join(__dirname, '..', '..');
-let shared;
-let simulator;
+const { loadCompiledServices, pregenerateMessages } = require('./common');
+const { shared, simulator } = loadCompiledServices();
 let platformatic;
-try {
-  shared = require(path.join(root, 'services/shared/dist/index.js'));
-  simulator = require(path.join(root, 'services/simulator/dist/index.js'));
-} catch (err) {
-  console.error(`cannot load the compiled services (${err.message}); run \`npx tsc --build\` first`);
-  process.exit(2);
-}
 try {
   platformatic = require('@platformatic/kafka');
 } catch (err) {
@@ -82,20 +73,11 @@ async function createTopic(topic) {
 }
 
 /** The exact messages the simulator would send, generated before the clock starts. */
-function pregenerate(n) {
-  const stream = simulator.createMessageStream({
-    seed: 1,
-    fleet: settings.fleet,
-    faults: settings.faults,
-    timeline: { mode: 'live', now: () => Date.now() },
-  });
-  const messages = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const m = stream.next();
-    messages[i] = { key: Buffer.from(m.key), value: Buffer.from(m.value) };
-  }
-  return messages;
-}
+const pregenerate = (n) =>
+  pregenerateMessages(simulator, settings, n, (m) => ({
+    key: Buffer.from(m.key),
+    value: Buffer.from(m.value),
+  }));
 
 const clients = {
   async kafkajsProduce(topic, messages) {

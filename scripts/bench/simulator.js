@@ -13,7 +13,6 @@
 // Prints events/s per run and the ratio simulator/raw (target >= 0.8). Figures go to docs/benchmarks.md by hand.
 'use strict';
 
-const path = require('node:path');
 const os = require('node:os');
 
 const HELP = `Usage: npm run bench:simulator   (settings in the environment; no arguments)
@@ -39,16 +38,8 @@ if (argv.length > 0) {
   process.exit(2);
 }
 
-const root = path.join(__dirname, '..', '..');
-let shared;
-let simulator;
-try {
-  shared = require(path.join(root, 'services/shared/dist/index.js'));
-  simulator = require(path.join(root, 'services/simulator/dist/index.js'));
-} catch (err) {
-  console.error(`cannot load the compiled services (${err.message}); run \`npx tsc --build\` first`);
-  process.exit(2);
-}
+const { loadCompiledServices, pregenerateMessages } = require('./common');
+const { shared, simulator } = loadCompiledServices();
 const { Partitioners } = require('kafkajs');
 
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -85,20 +76,8 @@ async function createTopic(topic) {
 }
 
 /** The exact messages the simulator would send, generated before the clock starts. */
-function pregenerate(n) {
-  const stream = simulator.createMessageStream({
-    seed: 1,
-    fleet: settings.fleet,
-    faults: settings.faults,
-    timeline: { mode: 'live', now: () => Date.now() },
-  });
-  const messages = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const m = stream.next();
-    messages[i] = { key: m.key, value: m.value };
-  }
-  return messages;
-}
+const pregenerate = (n) =>
+  pregenerateMessages(simulator, settings, n, (m) => ({ key: m.key, value: m.value }));
 
 /** Raw kafkajs: the pre-generated messages in batches, each sent once the previous is acknowledged. */
 async function runRaw(topic, messages) {

@@ -41,6 +41,30 @@ function kafkaLibs(): string {
   return libs;
 }
 
+/**
+ * Starts a broker of the project's Kafka jars (`libs`) on the server properties `props`, detached, its
+ * logs under `dir`/logs (the project's log4j2 settings); returns its pid. Waiting for it is the caller's.
+ */
+export function spawnKafkaJvm(o: { libs: string; props: string; dir: string; jvmArgs: string[] }): number {
+  const out = openSync(path.join(o.dir, 'logs', 'stdout.log'), 'a');
+  const child = spawn(
+    'java',
+    [
+      ...o.jvmArgs,
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${path.join(ROOT, 'scripts', 'kafka', 'log4j2.yaml')}`,
+      `-Dkafka.logs.dir=${path.join(o.dir, 'logs')}`,
+      '-cp',
+      `${o.libs}/*`,
+      'kafka.Kafka',
+      o.props,
+    ],
+    { detached: true, stdio: ['ignore', out, out] },
+  );
+  child.unref();
+  return child.pid ?? 0;
+}
 /** Formats and starts a broker in `runDir`/kafka; its pid goes to `runDir`/kafka.pid. */
 export async function startPrivateKafka(runDir: string): Promise<PrivateKafka> {
   const libs = kafkaLibs();
@@ -83,25 +107,8 @@ export async function startPrivateKafka(runDir: string): Promise<PrivateKafka> {
 
   let pid = 0;
   const launch = () => {
-    const out = openSync(path.join(dir, 'logs', 'stdout.log'), 'a');
-    const child = spawn(
-      'java',
-      [
-        ...(process.env.RELIABILITY_KAFKA_HEAP ?? '-Xms256m -Xmx768m').split(' '),
-        '-XX:+UseG1GC',
-        '-XX:MaxGCPauseMillis=20',
-        '-Djava.awt.headless=true',
-        `-Dlog4j2.configurationFile=${path.join(ROOT, 'scripts', 'kafka', 'log4j2.yaml')}`,
-        `-Dkafka.logs.dir=${path.join(dir, 'logs')}`,
-        '-cp',
-        `${libs}/*`,
-        'kafka.Kafka',
-        props,
-      ],
-      { detached: true, stdio: ['ignore', out, out] },
-    );
-    child.unref();
-    pid = child.pid ?? 0;
+    const heap = (process.env.RELIABILITY_KAFKA_HEAP ?? '-Xms256m -Xmx768m').split(' ');
+    pid = spawnKafkaJvm({ libs, props, dir, jvmArgs: [...heap, '-XX:MaxGCPauseMillis=20'] });
     writeFileSync(path.join(runDir, 'kafka.pid'), String(pid));
   };
   const admin = () =>

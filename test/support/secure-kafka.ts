@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { spawnKafkaJvm } from './reliability-kafka';
 import { REPO_ROOT, alive, execFileP, freePort, until } from './reliability-process';
 import type { TestPki } from './test-pki';
 
@@ -132,25 +132,7 @@ export async function startSecureKafka(dir: string, pki: TestPki): Promise<Secur
     `SCRAM-SHA-512=${user}`,
   ]);
 
-  const out = openSync(path.join(dir, 'logs', 'stdout.log'), 'a');
-  const child = spawn(
-    'java',
-    [
-      '-Xms256m',
-      '-Xmx512m',
-      '-XX:+UseG1GC',
-      '-Djava.awt.headless=true',
-      `-Dlog4j2.configurationFile=${path.join(REPO_ROOT, 'scripts', 'kafka', 'log4j2.yaml')}`,
-      `-Dkafka.logs.dir=${path.join(dir, 'logs')}`,
-      '-cp',
-      `${libs}/*`,
-      'kafka.Kafka',
-      props,
-    ],
-    { detached: true, stdio: ['ignore', out, out] },
-  );
-  child.unref();
-  const pid = child.pid ?? 0;
+  const pid = spawnKafkaJvm({ libs, props, dir, jvmArgs: ['-Xms256m', '-Xmx512m'] });
   writeFileSync(path.join(dir, 'kafka.pid'), String(pid));
   const admin = () =>
     new Kafka({
