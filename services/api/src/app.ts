@@ -87,6 +87,7 @@ export function createApi(deps: ApiDeps): Api {
   });
   const sse = createSseStreams({
     hub: feed.hub,
+    ready: () => feed.ready(),
     maxClients: config.sseMaxClients,
     maxBufferedBytes: config.sseMaxBufferBytes,
     heartbeatMs: config.sseHeartbeatMs,

@@ -8,6 +8,12 @@ export interface LiveFeed {
   readonly hub: LiveHub;
   /** Starts polling zone windows; alert changes arrive through {@link LiveFeed.alertChanged}. */
   start(): void;
+  /**
+   * Takes the zones' baseline now unless there is one, so that a stream opened after it misses no change
+   * made after the client's own snapshot (which it loads once the stream is open). Without it the
+   * baseline waited for the first poll after the first listener, and a change in that gap was never sent.
+   */
+  ready(): Promise<void>;
   /** Reads the alert and publishes it, in notification order. */
   alertChanged(alertId: number): void;
   stop(): Promise<void>;
@@ -38,8 +44,8 @@ export function createLiveFeed(opts: {
   let alertChain: Promise<void> = Promise.resolve();
   let stopped = false;
 
-  async function poll(): Promise<void> {
-    if (hub.listeners() === 0) return;
+  async function poll(force: boolean): Promise<void> {
+    if (hub.listeners() === 0 && !force) return;
     const rows = await opts.readings.zonesLatest({
       sensorTypes: SENSOR_TYPES,
       ...(watermarkMs !== undefined ? { updatedAfterMs: watermarkMs - COMMIT_MARGIN_MS } : {}),
@@ -53,17 +59,26 @@ export function createLiveFeed(opts: {
     if (!first && diff.changed.length > 0) hub.publish({ event: 'zones', data: diff.changed });
   }
 
+  /** One poll at a time: a tick while one is in flight shares it. */
+  function tick(force: boolean): Promise<void> {
+    polling ??= poll(force)
+      .catch((err: unknown) => log.warn({ err }, 'zone poll failed; will retry'))
+      .finally(() => {
+        polling = undefined;
+      });
+    return polling;
+  }
+
   return {
     hub,
     start() {
-      timer = setInterval(() => {
-        polling ??= poll()
-          .catch((err: unknown) => log.warn({ err }, 'zone poll failed; will retry'))
-          .finally(() => {
-            polling = undefined;
-          });
-      }, opts.pollIntervalMs);
+      timer = setInterval(() => void tick(false), opts.pollIntervalMs);
       timer.unref();
+    },
+    async ready() {
+      // The poll in flight may be one that skipped (no listener yet): then one more, forced. A database
+      // that fails both leaves the stream as before, with its baseline at the next poll.
+      for (let attempt = 0; attempt < 2 && sent === undefined && !stopped; attempt += 1) await tick(true);
     },
     alertChanged(alertId) {
       alertChain = alertChain

@@ -7,6 +7,8 @@ import { ProblemError } from './problem';
 
 export interface SseOptions {
   readonly hub: LiveHub;
+  /** Awaited before a stream opens: the feed's baseline, so nothing after the client's snapshot is missed. */
+  readonly ready: () => Promise<void>;
   readonly maxClients: number;
   /** Bytes held for a client that does not read (beyond the kernel's buffers) before it is cut off. */
   readonly maxBufferedBytes: number;
@@ -18,7 +20,7 @@ export interface SseOptions {
 
 export interface SseStreams {
   /** Answers a request with a live event stream, or a 503 problem when the cap is reached. */
-  open(ctx: Context): void;
+  open(ctx: Context): Promise<void>;
   /** Ends every stream (shutdown): clients see a clean end and reconnect elsewhere. */
   closeAll(): void;
   count(): number;
@@ -29,7 +31,8 @@ export function createSseStreams(opts: SseOptions): SseStreams {
   const log = opts.logger.child({ component: 'sse' });
   const streams = new Set<PassThrough>();
 
-  function open(ctx: Context): void {
+  async function open(ctx: Context): Promise<void> {
+    await opts.ready();
     if (streams.size >= opts.maxClients) {
       opts.onRejected();
       throw new ProblemError(
