@@ -11,20 +11,29 @@ export async function launchChromium(): Promise<Browser> {
       `${CHROMIUM} not found: install Debian's browser (apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH`,
     );
   }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const launch = (): Promise<Browser> =>
+    chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 45_000,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  // A start that hangs (seen once in a fresh-clone run: no browser within 30 s on this 2-core machine) is
+  // tried once more: what the tests check is the page, not how fast the browser starts.
+  try {
+    return await launch();
+  } catch (err) {
+    process.stderr.write(`chromium did not start (${String(err).split('\n')[0]}); trying once more\n`);
+    return launch();
+  }
 }
 
 /** Console errors and uncaught exceptions of `page`, collected for a final "nothing went wrong" check. */
