@@ -45,7 +45,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
     },
     // The operator and the Kubernetes API protocol against a real kube-apiserver and etcd (built through the
-    // Go module proxy, test/support/kube-apiserver) and the real Kafka; `npm run test:operator` runs only these.
+    // Go module proxy, scripts/kubernetes) and the real Kafka; `npm run test:operator` runs only these.
     { ...common, displayName: 'kube', testMatch: ['<rootDir>/test/kube/**/*.test.ts'] },
   ],
   // Integration suites share one broker and database; running them one at a time keeps timings honest on 2 cores.

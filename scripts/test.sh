@@ -33,7 +33,7 @@ use_project_node
   bash scripts/tools.sh install
   bash tools/delivery-check.sh >/dev/null
   bash tools/hadolint.sh >/dev/null
-  bash test/support/kube-apiserver/build.sh >/dev/null
+  bash scripts/kubernetes/build.sh >/dev/null
 ) &
 tools_pid=$!
 # Never left building behind a failed step.

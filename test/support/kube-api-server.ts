@@ -1,6 +1,6 @@
 /**
  * A real Kubernetes API server on loopback for the operator's integration tests: kube-apiserver and etcd
- * built from the Go module proxy (test/support/kube-apiserver/, once, into .local/kube-bin/<hash>), started
+ * built from the Go module proxy (scripts/kubernetes/, once, into .local/kube-bin/<hash>), started
  * per test file on free ports with a throw-away data directory. Authentication is by static tokens: an
  * admin (system:masters) for the test itself and `telemetry-pulse-operator`, a plain user with no rights
  * but those granted by k8s/operator/rbac.yaml. No controller manager runs: no garbage collector, no
@@ -14,11 +14,11 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 
 const REPO = path.resolve(__dirname, '..', '..');
-const SOURCES = path.join(__dirname, 'kube-apiserver');
+const SOURCES = path.join(REPO, 'scripts', 'kubernetes');
 export const OPERATOR_USER = 'telemetry-pulse-operator';
 
 /**
- * kube-apiserver and etcd, built by test/support/kube-apiserver/build.sh unless this exact source is built
+ * kube-apiserver and etcd, built by scripts/kubernetes/build.sh unless this exact source is built
  * already (scripts/test.sh starts that build before jest, so usually it is).
  */
 export function kubeBinaries(): { kubeApiserver: string; etcd: string } {

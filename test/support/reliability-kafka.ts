@@ -65,8 +65,12 @@ export function spawnKafkaJvm(o: { libs: string; props: string; dir: string; jvm
   child.unref();
   return child.pid ?? 0;
 }
-/** Formats and starts a broker in `runDir`/kafka; its pid goes to `runDir`/kafka.pid. */
-export async function startPrivateKafka(runDir: string): Promise<PrivateKafka> {
+/**
+ * Formats and starts a broker in `runDir`/kafka; its pid goes to `runDir`/kafka.pid. The DIRECT listener binds
+ * and is advertised on `host` (loopback by default; the cluster test's host end of the node link, so pods
+ * reach it too).
+ */
+export async function startPrivateKafka(runDir: string, host = '127.0.0.1'): Promise<PrivateKafka> {
   const libs = kafkaLibs();
   const dir = path.join(runDir, 'kafka');
   mkdirSync(path.join(dir, 'logs'), { recursive: true });
@@ -81,9 +85,9 @@ export async function startPrivateKafka(runDir: string): Promise<PrivateKafka> {
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${controller}`,
       'controller.listener.names=CONTROLLER',
-      `listeners=DIRECT://127.0.0.1:${direct},PROXIED://127.0.0.1:${internal},CONTROLLER://127.0.0.1:${controller}`,
+      `listeners=DIRECT://${host}:${direct},PROXIED://127.0.0.1:${internal},CONTROLLER://127.0.0.1:${controller}`,
       // Clients that came in through the proxy are told to keep using it.
-      `advertised.listeners=DIRECT://127.0.0.1:${direct},PROXIED://127.0.0.1:${proxy.port}`,
+      `advertised.listeners=DIRECT://${host}:${direct},PROXIED://127.0.0.1:${proxy.port}`,
       'inter.broker.listener.name=DIRECT',
       'listener.security.protocol.map=DIRECT:PLAINTEXT,PROXIED:PLAINTEXT,CONTROLLER:PLAINTEXT',
       `log.dirs=${path.join(dir, 'data')}`,
@@ -114,7 +118,7 @@ export async function startPrivateKafka(runDir: string): Promise<PrivateKafka> {
   const admin = () =>
     new Kafka({
       clientId: 'reliability-infra',
-      brokers: [`127.0.0.1:${direct}`],
+      brokers: [`${host}:${direct}`],
       logLevel: logLevel.NOTHING,
       retry: { retries: 0 },
       connectionTimeout: 2_000,
@@ -143,7 +147,7 @@ export async function startPrivateKafka(runDir: string): Promise<PrivateKafka> {
     }
   };
   return {
-    directBrokers: `127.0.0.1:${direct}`,
+    directBrokers: `${host}:${direct}`,
     proxiedBrokers: `127.0.0.1:${proxy.port}`,
     proxy,
     pid: () => pid,
@@ -158,7 +162,7 @@ export async function startPrivateKafka(runDir: string): Promise<PrivateKafka> {
     kafka: () =>
       new Kafka({
         clientId: 'reliability-test',
-        brokers: [`127.0.0.1:${direct}`],
+        brokers: [`${host}:${direct}`],
         logLevel: logLevel.NOTHING,
       }),
     async stop() {

@@ -91,6 +91,8 @@ export async function startPrivatePostgres(
     options?: string;
     /** Runs after initdb, before the start: writes certificates, pg_hba.conf lines (owned by the server's user). */
     configure?: (dataDir: string) => void;
+    /** Listen on this address besides loopback; createDatabase's `url` names it. */
+    host?: string;
   } = {},
 ): Promise<PrivatePostgres> {
   const { home, owner } = await makePostgresHome(runDir);
@@ -104,7 +106,7 @@ export async function startPrivatePostgres(
   const port = await freePort();
   await asPostgres('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   extra.configure?.(dataDir);
-  const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300 ${extra.options ?? ''}`;
+  const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1${extra.host ? `,${extra.host}` : ''} -c max_connections=300 ${extra.options ?? ''}`;
   const start = () => pgCtl(dataDir, ['-l', logFile, '-o', options, 'start']);
   await start();
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -140,7 +142,7 @@ export async function startPrivatePostgres(
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
       await admin((c) => c.query(`CREATE DATABASE ${name}`));
       return {
-        url: `postgres://postgres@127.0.0.1:${port}/${name}`,
+        url: `postgres://postgres@${extra.host ?? '127.0.0.1'}:${port}/${name}`,
         proxiedUrl: `postgres://postgres@127.0.0.1:${proxy.port}/${name}`,
       };
     },

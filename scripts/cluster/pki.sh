@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# The single-node cluster's certificates and kubeconfigs, made with openssl into $PKI (scripts/cluster.sh).
+# Sourced, never run. One CA signs everything: the API server's serving certificate, each component's
+# client certificate (its user and groups are what RBAC and the Node authorizer see), the kubelet's serving
+# certificate; a separate RSA key pair signs service-account tokens.
+
+# cert NAME SUBJECT KIND [SAN]: a 2-year certificate NAME.crt/NAME.key signed by the CA; KIND is server or client.
+cert() {
+  local name=$1 subject=$2 kind=$3 san=${4:-} ext=$PKI/$1.ext
+  {
+    echo "basicConstraints=critical,CA:FALSE"
+    echo "keyUsage=critical,digitalSignature,keyEncipherment"
+    if [[ $kind == server ]]; then echo "extendedKeyUsage=serverAuth"; else echo "extendedKeyUsage=clientAuth"; fi
+    [[ -z $san ]] || echo "subjectAltName=$san"
+  } >"$ext"
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$PKI/$name.key" -subj "$subject" -out "$PKI/$name.csr" 2>/dev/null
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial -days 730 \
+    -extfile "$ext" -out "$PKI/$name.crt" 2>/dev/null
+  rm -f "$PKI/$name.csr" "$ext"
+  chmod 0600 "$PKI/$name.key"
+}
+
+# kubeconfig NAME SERVER: $PKI/NAME.kubeconfig authenticating with NAME.crt/NAME.key, certificates embedded.
+kubeconfig() {
+  local name=$1 server=$2
+  cat >"$PKI/$name.kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+  - name: $CLUSTER_NAME
+    cluster:
+      server: $server
+      certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
+users:
+  - name: $name
+    user:
+      client-certificate-data: $(base64 -w0 <"$PKI/$name.crt")
+      client-key-data: $(base64 -w0 <"$PKI/$name.key")
+contexts:
+  - name: $CLUSTER_NAME
+    context: { cluster: $CLUSTER_NAME, user: $name }
+current-context: $CLUSTER_NAME
+YAML
+  chmod 0600 "$PKI/$name.kubeconfig"
+}
+
+# make_pki: every certificate and kubeconfig the cluster needs, unless they are there already.
+make_pki() {
+  [[ -s $PKI/admin.kubeconfig ]] && return 0
+  mkdir -p "$PKI" && chmod 0700 "$PKI"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 730 -subj "/CN=$CLUSTER_NAME-ca" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -keyout "$PKI/ca.key" -out "$PKI/ca.crt" 2>/dev/null
+  openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+  local svc=kubernetes.default.svc
+  cert apiserver "/CN=kube-apiserver" server \
+    "DNS:kubernetes,DNS:kubernetes.default,DNS:$svc,DNS:$svc.$CLUSTER_DOMAIN,DNS:localhost,IP:$API_SERVICE_IP,IP:$NODE_IP,IP:127.0.0.1"
+  cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" client
+  cert kubelet-server "/CN=$NODE_NAME" server "DNS:$NODE_NAME,IP:$NODE_IP"
+  cert admin "/O=system:masters/CN=cluster-admin" client
+  cert kube-controller-manager "/CN=system:kube-controller-manager" client
+  cert kube-scheduler "/CN=system:kube-scheduler" client
+  cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" client
+  cert kube-proxy "/CN=system:kube-proxy" client
+  cert kube-router "/CN=system:kube-router" client
+  local name
+  for name in admin kube-controller-manager kube-scheduler kubelet kube-proxy kube-router; do
+    kubeconfig "$name" "https://$NODE_IP:$API_PORT"
+  done
+}
