@@ -47,6 +47,11 @@ module.exports = {
     // The operator and the Kubernetes API protocol against a real kube-apiserver and etcd (built through the
     // Go module proxy, scripts/kubernetes) and the real Kafka; `npm run test:operator` runs only these.
     { ...common, displayName: 'kube', testMatch: ['<rootDir>/test/kube/**/*.test.ts'] },
+    // The Helm chart on a real single-node cluster (scripts/cluster.sh): only `npm run test:cluster`
+    // (scripts/test-cluster.sh) sets TP_CLUSTER and runs it, after building the images and the cluster.
+    ...(process.env.TP_CLUSTER
+      ? [{ ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.test.ts'] }]
+      : []),
   ],
   // Integration suites share one broker and database; running them one at a time keeps timings honest on 2 cores.
   maxWorkers: 1,

@@ -391,8 +391,9 @@ cmd_down() {
   stop_component containerd
   if running kube-proxy || [[ -e /run/netns/$NETNS ]]; then
     stop_component kube-proxy
-    [[ -e /run/netns/$NETNS && -x $(cat "$CLUSTER_STATE/kube-bin" 2>/dev/null)/kube-proxy ]] &&
+    if [[ -e /run/netns/$NETNS && -x $(cat "$CLUSTER_STATE/kube-bin" 2>/dev/null)/kube-proxy ]]; then
       in_node "$(kube_bin)/kube-proxy" --cleanup >/dev/null 2>&1 || true
+    fi
   fi
   stop_component kube-router
   stop_component kube-apiserver
@@ -406,7 +407,7 @@ cmd_down() {
   rm -rf "$CLUSTER_STATE" "$RUN_DIR" /var/lib/cni/results/"$CNI_NETWORK"-* 2>/dev/null || true
   [[ -e $CLUSTER_STATE ]] && die "could not remove $CLUSTER_STATE (still mounted? findmnt | grep $CLUSTER_STATE)"
   $keep_logs || rm -rf "$CLUSTER_LOGS"
-  log "down: processes, mounts, network namespace $NETNS, $HOST_IF, cgroups and state removed${keep_logs:+}"
+  log "down: processes, mounts, network namespace $NETNS, $HOST_IF, cgroups and state removed"
 }
 
 cmd_status() {

@@ -330,6 +330,7 @@ describe('operator adapters against a Kubernetes API server', () => {
           name: 'adapters-test',
           namespace: OPERATOR_NAMESPACE,
           identity,
+          ownerPod: { name: identity, uid: `00000000-0000-4000-8000-${identity === 'replica-a' ? 'a' : 'b'}00000000000` },
           leaseDurationMs: 15_000, // long: only a release can hand over within this test
           renewDeadlineMs: 10_000,
           retryPeriodMs: 200,
@@ -347,13 +348,17 @@ describe('operator adapters against a Kubernetes API server', () => {
       b.start();
       await new Promise((r) => setTimeout(r, 1_000)); // five of b's tries
       expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
-      const lease = await read<{ spec: { holderIdentity: string } }>(
-        `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases/adapters-test`,
-      );
+      type Lease = { metadata: { ownerReferences?: { kind: string; name: string }[] }; spec: { holderIdentity: string } };
+      const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases/adapters-test`;
+      const lease = await read<Lease>(leasePath);
       expect(lease?.spec.holderIdentity).toBe('replica-a');
+      // Owned by the holder's pod: the garbage collector removes it with the pods (helm uninstall).
+      expect(lease?.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`)).toEqual(['Pod/replica-a']);
 
       await a.stop();
       await waitFor('replica-b to take over', async () => (b.isLeader() ? true : undefined), 5_000);
+      const taken = await read<Lease>(leasePath);
+      expect(taken?.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`)).toEqual(['Pod/replica-b']);
       expect(a.isLeader()).toBe(false);
       expect(stepDowns).toEqual([]); // a stop is not a lost Lease
     });

@@ -144,6 +144,10 @@ export function createOperator(deps: OperatorDeps): Operator {
         name: config.leaseName,
         namespace: config.leaseNamespace,
         identity: config.identity,
+        // A pod may own only objects of its own namespace.
+        ...(config.podName && config.podUid && config.leaseNamespace === config.podNamespace
+          ? { ownerPod: { name: config.podName, uid: config.podUid } }
+          : {}),
         leaseDurationMs: config.leaseDurationMs,
         renewDeadlineMs: config.renewDeadlineMs,
         retryPeriodMs: config.retryPeriodMs,

@@ -62,6 +62,11 @@ export const operatorOptionSpecs = {
     help: "This replica's identity in the Lease (downward API); the host name when unset.",
     schema: opt.optionalString(),
   },
+  podUid: {
+    env: 'POD_UID',
+    help: "This replica's pod UID (downward API): the Lease it writes names its pod as owner, so the Lease goes with the pods (helm uninstall leaves none behind).",
+    schema: opt.optionalString(),
+  },
   podNamespace: {
     env: 'POD_NAMESPACE',
     help: 'Namespace the operator runs in (downward API).',

@@ -7,6 +7,11 @@ export interface LeaderElectionOptions {
   readonly name: string;
   readonly namespace: string;
   readonly identity: string;
+  /**
+   * The pod this replica runs in: every Lease it writes names it as owner, so the garbage collector removes
+   * the Lease once its holder's pod is gone for good (uninstall), even one recreated while the pod terminated.
+   */
+  readonly ownerPod?: { readonly name: string; readonly uid: string };
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
@@ -50,6 +55,9 @@ export function createLeaderElector(kc: KubeConfig, opts: LeaderElectionOptions)
         name,
         namespace,
         ...(from?.metadata?.resourceVersion ? { resourceVersion: from.metadata.resourceVersion } : {}),
+        ...(opts.ownerPod
+          ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: opts.ownerPod.name, uid: opts.ownerPod.uid }] }
+          : {}),
       },
       spec,
     }) as unknown as V1Lease;
