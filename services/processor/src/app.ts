@@ -68,6 +68,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     rawRetentionMs: config.rawRetentionMs,
     partitionMs: config.rawPartitionMs,
     partitionsAhead: config.partitionsAhead,
+    windowSeconds: [...config.windows, ...config.rollups],
     windowRetentionMs: config.windowRetention,
   };
   const runUpkeep = (): Promise<UpkeepReport> =>

@@ -2,6 +2,7 @@ import type { Logger, Pool } from '@telemetry-pulse/shared';
 import {
   advanceHorizon,
   createRawPartition,
+  forgetOtherTiers,
   dropRawPartition,
   listRawPartitions,
   purgeExpiredDefault,
@@ -88,10 +89,14 @@ export async function upkeepStorage(
         report.dropped.push({ name: p.name, ms });
       }
       report.expiredDefaultRows = await purgeExpiredDefault(pool, horizon);
-      for (const [secs, keepMs] of policy.windowRetentionMs) {
-        const before = await advanceHorizon(pool, String(secs), windowHorizonMs(nowMs, keepMs));
-        report.windowsDeleted += await deleteWindowsBefore(pool, secs, before);
+      // Every width stored gets a row, kept-forever ones at -infinity: the API reads tiers from this table.
+      for (const secs of policy.windowSeconds) {
+        const keepMs = policy.windowRetentionMs.get(secs);
+        const horizonMs = keepMs === undefined ? Number.NEGATIVE_INFINITY : windowHorizonMs(nowMs, keepMs);
+        const before = await advanceHorizon(pool, String(secs), horizonMs);
+        if (keepMs !== undefined) report.windowsDeleted += await deleteWindowsBefore(pool, secs, before);
       }
+      await forgetOtherTiers(pool, policy.windowSeconds);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [STORAGE_LEADER_LOCK]);
     }

@@ -19,6 +19,7 @@ const policy: StoragePolicy = {
   rawRetentionMs: 7 * DAY_MS,
   partitionMs: DAY_MS,
   partitionsAhead: 2,
+  windowSeconds: [300, 900, 3600, 86_400],
   windowRetentionMs: new Map([[300, 90 * DAY_MS]]),
 };
 const NOW = Date.UTC(2026, 11, 3, 10, 30); // epoch ms

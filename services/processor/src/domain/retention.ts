@@ -12,6 +12,8 @@ export interface StoragePolicy {
   readonly partitionMs: number;
   /** Partitions created ahead of the current one, so a batch never meets a missing partition. */
   readonly partitionsAhead: number;
+  /** Every window width stored (the windows and the roll-ups), seconds. */
+  readonly windowSeconds: readonly number[];
   /** Window width (seconds) → how long its windows are kept; widths absent here are kept forever. */
   readonly windowRetentionMs: ReadonlyMap<number, number>;
 }

@@ -106,3 +106,10 @@ export async function advanceHorizon(pool: Pool, tier: string, horizonMs: number
   );
   return rows[0]?.ms ?? horizonMs;
 }
+
+/** Removes the horizon rows of window widths no longer stored (a roll-up switched off): none answers. */
+export async function forgetOtherTiers(pool: Pool, windowSeconds: readonly number[]): Promise<void> {
+  await pool.query(`DELETE FROM storage_horizons WHERE tier <> 'raw' AND tier <> ALL ($1::text[])`, [
+    windowSeconds.map(String),
+  ]);
+}
