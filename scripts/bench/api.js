@@ -241,6 +241,10 @@ WITH fleet AS (
   SELECT 900, site_id, zone_id, sensor_type, date_bin('15 minutes', ws, timestamptz 'epoch'),
          sum(n), sum(s), sum(ss), min(mn), max(mx)
     FROM w5 GROUP BY 2, 3, 4, 5
+  UNION ALL  -- the roll-up tiers the processor materialises (issue 19); the API reads 1 h and 1 d from them
+  SELECT r.secs, site_id, zone_id, sensor_type, date_bin(make_interval(secs => r.secs), ws, timestamptz 'epoch'),
+         sum(n), sum(s), sum(ss), min(mn), max(mx)
+    FROM w5 CROSS JOIN (VALUES (3600), (86400)) AS r(secs) GROUP BY 1, 2, 3, 4, 5
 ), agg AS (
   INSERT INTO window_aggregates AS a (window_seconds, site_id, zone_id, sensor_type, window_start,
                                      sample_count, value_sum, value_sum_sq, value_min, value_max,

@@ -14,10 +14,11 @@ import { countOpenAlerts, createAlertStore } from './adapters/postgres/alerts';
 import { advanceIdleWatermarks } from './adapters/postgres/consumer-offsets';
 import { finaliseWindows } from './adapters/postgres/window-aggregates';
 import { createBatchHandler } from './batch-handler';
-import type { ProcessorConfig } from './config';
+import { rollupSourceSeconds, type ProcessorConfig } from './config';
 import type { AlertRule } from './domain/alerts';
 import { idlePartitions, idleWatermarkMs } from './domain/watermark';
 import type { ProcessorMetrics } from './metrics';
+import { upkeepStorage, type UpkeepReport } from './storage-upkeep';
 
 export interface ProcessorDeps {
   readonly config: ProcessorConfig;
@@ -46,6 +47,11 @@ export interface Processor {
    * first failure, after every part has had its go.
    */
   maintain(): Promise<void>;
+  /**
+   * One storage pass (partitions ahead, raw retention, window retention) if this member wins the leader
+   * lock; run before the first batch and on the storage timer.
+   */
+  upkeepStorage(): Promise<UpkeepReport>;
 }
 
 export function createProcessor(deps: ProcessorDeps): Processor {
@@ -58,6 +64,15 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     idleAfterMs: config.idleAfterMs,
   };
   const alerts = createAlertStore(deps.alertRules);
+  const storagePolicy = {
+    rawRetentionMs: config.rawRetentionMs,
+    partitionMs: config.rawPartitionMs,
+    partitionsAhead: config.partitionsAhead,
+    windowSeconds: [...config.windows, ...config.rollups],
+    windowRetentionMs: config.windowRetention,
+  };
+  const runUpkeep = (): Promise<UpkeepReport> =>
+    upkeepStorage(pool, storagePolicy, now(), log.child({ component: 'storage' }));
   const handler = createBatchHandler({
     pool,
     dlqProducer: deps.dlqProducer,
@@ -66,6 +81,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     group: config.groupId,
     dlqTopic: config.dlqTopic,
     windowSeconds: config.windows,
+    rollupSeconds: config.rollups,
+    rollupSourceSeconds: rollupSourceSeconds(config.windows, config.rollups),
     lateness,
     alerts,
     maxFutureSkewMs: config.maxFutureSkewMs,
@@ -165,12 +182,17 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   });
   let timer: NodeJS.Timeout | undefined;
   let maintaining: Promise<void> = Promise.resolve();
+  let storageTimer: NodeJS.Timeout | undefined;
+  let upkeeping: Promise<unknown> = Promise.resolve();
 
   return {
     readiness,
     maintain,
+    upkeepStorage: runUpkeep,
     async start() {
       await migrate(pool, log);
+      // Before the first batch: the partitions for now and ahead exist however long the processor was down.
+      await runUpkeep();
       await deps.ensureTopics();
       await deps.dlqProducer.connect();
       const opsPort = await ops.listen();
@@ -180,14 +202,19 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           log.warn({ err }, 'maintenance pass failed; will retry'),
         );
       }, config.maintenanceIntervalMs);
+      storageTimer = setInterval(() => {
+        upkeeping = runUpkeep().catch((err: unknown) => log.warn({ err }, 'storage pass failed; will retry'));
+      }, config.storageIntervalMs);
       log.info({ topic: config.topic, group: config.groupId, windows: config.windows }, 'processor started');
       return { opsPort };
     },
     stop: once(async () => {
       await ops.close();
       if (timer) clearInterval(timer);
+      if (storageTimer) clearInterval(storageTimer);
       await consumer.stop();
       await maintaining;
+      await upkeeping;
       await deps.lagReader.close();
       await deps.dlqProducer.disconnect();
       await pool.end();

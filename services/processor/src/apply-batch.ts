@@ -6,10 +6,12 @@ import {
   type ValidReading,
 } from './domain/plan-batch';
 import type { LatenessPolicy } from './domain/watermark';
-import { aggregateIntoWindows } from './domain/windows';
+import { splitExpired } from './domain/retention';
+import { aggregateIntoWindows, withRollUps } from './domain/windows';
 import { lockProgress, saveProgress } from './adapters/postgres/consumer-offsets';
 import { recordDeadLetters, supersedeDeadLetters } from './adapters/postgres/dead-letters';
 import { upsertDevices } from './adapters/postgres/devices';
+import { readRawHorizonMs } from './adapters/postgres/raw-partitions';
 import { insertRawEvents } from './adapters/postgres/raw-events';
 import { upsertWindowAggregates } from './adapters/postgres/window-aggregates';
 import type { AlertStore, AlertOutcome } from './adapters/postgres/alerts';
@@ -36,6 +38,8 @@ export interface BatchOutcome {
   readonly duplicates: number;
   readonly late: number;
   readonly tooLate: number;
+  /** Readings older than the raw horizon (their partition is dropped): counted, neither stored nor aggregated. */
+  readonly expired: number;
   readonly revisions: number;
   readonly alerts: AlertOutcome;
   readonly watermarkMs: number | null;
@@ -51,6 +55,9 @@ export interface BatchOutcome {
 export interface ApplyDeps {
   readonly pool: Pool;
   readonly windowSeconds: readonly number[];
+  /** Roll-up widths materialised from the windows of `rollupSourceSeconds` (null: none). */
+  readonly rollupSeconds: readonly number[];
+  readonly rollupSourceSeconds: number | null;
   readonly lateness: LatenessPolicy;
   readonly alerts: AlertStore;
 }
@@ -93,12 +100,20 @@ export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<Ba
     const skippedRecords = input.valid.length + input.rejected.length - valid.length - rejected.length;
 
     const classified = classifyBatch(input.partition, valid, progress.clock, deps.lateness);
-    const insertedIds = await insertRawEvents(client, classified.accepted);
-    const inserted: AcceptedReading[] = classified.accepted.filter((r) => insertedIds.has(r.eventId));
+    // Read in this transaction: a retention pass commits the horizon before it drops a partition, so a
+    // reading it is about to remove is filtered here (one racing it lands in the default partition).
+    const { kept, expired } = splitExpired(classified.accepted, await readRawHorizonMs(client));
+    const insertedIds = await insertRawEvents(client, kept);
+    const inserted: AcceptedReading[] = kept.filter((r) => insertedIds.has(r.eventId));
     const aggregatable = inserted.filter((r) => r.lateness !== 'too_late');
     const revisions = await upsertWindowAggregates(
       client,
-      aggregateIntoWindows(aggregatable, deps.windowSeconds),
+      withRollUps(
+        aggregateIntoWindows(aggregatable, deps.windowSeconds),
+        deps.rollupSourceSeconds,
+        deps.rollupSeconds,
+      ),
+      deps.rollupSeconds,
     );
     await upsertDevices(client, inserted);
     const alerts =
@@ -118,9 +133,10 @@ export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<Ba
       alreadyApplied: false,
       skippedRecords,
       stored: inserted.length,
-      duplicates: valid.length - inserted.length,
+      duplicates: valid.length - inserted.length - expired,
       late: inserted.filter((r) => r.lateness === 'late').length,
       tooLate: inserted.length - aggregatable.length,
+      expired,
       revisions,
       alerts,
       watermarkMs: classified.clock.watermarkMs,
@@ -133,7 +149,16 @@ export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<Ba
 function emptyOutcome(
   watermarkMs: number | null,
 ): Omit<BatchOutcome, 'alreadyApplied' | 'skippedRecords' | 'abandonedOffset' | 'supersededDeadLetters'> {
-  return { stored: 0, duplicates: 0, late: 0, tooLate: 0, revisions: 0, alerts: NO_ALERTS, watermarkMs };
+  return {
+    stored: 0,
+    duplicates: 0,
+    late: 0,
+    tooLate: 0,
+    expired: 0,
+    revisions: 0,
+    alerts: NO_ALERTS,
+    watermarkMs,
+  };
 }
 
 /** One outcome for a batch applied in several transactions (in offset order), as if applied in one. */
@@ -147,6 +172,7 @@ export function mergeOutcomes(parts: readonly BatchOutcome[]): BatchOutcome {
     duplicates: sum((o) => o.duplicates),
     late: sum((o) => o.late),
     tooLate: sum((o) => o.tooLate),
+    expired: sum((o) => o.expired),
     revisions: sum((o) => o.revisions),
     alerts: {
       transitions: parts.flatMap((o) => o.alerts.transitions),

@@ -291,6 +291,7 @@ export function createBatchHandler(
     metrics.skippedReplayed.inc(o.skippedRecords);
     if (o.late) metrics.late.inc({ lateness: 'late' }, o.late);
     if (o.tooLate) metrics.late.inc({ lateness: 'too_late' }, o.tooLate);
+    if (o.expired) metrics.expired.inc(o.expired);
     metrics.windowRevisions.inc(o.revisions);
     for (const t of o.alerts.transitions) metrics.alertTransitions.inc({ rule: t.ruleId, action: t.type });
     const partition = String(batch.partition);

@@ -5,6 +5,7 @@ import {
   DEFAULT_TOPIC,
   kafkaOptionSpecs,
   opt,
+  parseDurationMs,
   serviceOptionSpecs,
   omitKafkaOptions,
   toKafkaConnection,
@@ -93,6 +94,63 @@ export const processorOptionSpecs = {
     help: 'Readings older than watermark minus this are stored raw, flagged too_late and not aggregated.',
     defaultText: '24h',
     schema: opt.duration('24h', 1000),
+  },
+  rawRetentionMs: {
+    env: 'PROCESSOR_RAW_RETENTION',
+    help: 'Raw readings are kept at least this long (event time), then their partition is dropped; also the event-id dedup horizon. Older readings are counted as expired, not stored.',
+    defaultText: '7d',
+    schema: opt.duration('7d', 86_400_000),
+  },
+  rawPartitionMs: {
+    env: 'PROCESSOR_RAW_PARTITION',
+    help: 'Width of one raw_events partition, whole days (UTC midnight to midnight).',
+    defaultText: '1d',
+    schema: opt.duration('1d', 86_400_000),
+  },
+  partitionsAhead: {
+    env: 'PROCESSOR_PARTITIONS_AHEAD',
+    help: 'Raw partitions created ahead of the current one.',
+    defaultText: '2',
+    schema: opt.int(2, 1, 60),
+  },
+  windowRetention: {
+    env: 'PROCESSOR_WINDOW_RETENTION',
+    help: 'How long windows of each width are kept, as width=duration pairs; widths not listed (the roll-ups by default) are kept forever.',
+    defaultText: '5m=90d,15m=365d',
+    schema: opt.list('5m=90d,15m=365d').transform((items, ctx) => {
+      const pairs = items.map((item) => {
+        const [width, keep] = item.split('=');
+        const secs = width === undefined ? undefined : parseDurationMs(width);
+        const ms = keep === undefined ? undefined : parseDurationMs(keep);
+        return secs !== undefined && secs >= 1000 && secs % 1000 === 0 && ms !== undefined && ms >= 86_400_000
+          ? ([secs / 1000, ms] as const)
+          : undefined;
+      });
+      if (pairs.some((p) => p === undefined)) {
+        ctx.addIssue({ code: 'custom', message: 'must be pairs like 5m=90d,15m=365d (at least 1d each)' });
+        return z.NEVER;
+      }
+      return new Map(pairs.filter((p) => p !== undefined));
+    }),
+  },
+  rollups: {
+    env: 'PROCESSOR_ROLLUPS',
+    help: 'Roll-up widths materialised in each batch from the widest window that tiles them (1h and 1d from 15m).',
+    defaultText: '1h,1d',
+    schema: opt.list('1h,1d').transform((items, ctx) => {
+      const secs = items.map((s) => parseDurationMs(s) ?? Number.NaN).map((ms) => ms / 1000);
+      if (secs.some((s) => !Number.isInteger(s) || s <= 0) || new Set(secs).size !== secs.length) {
+        ctx.addIssue({ code: 'custom', message: 'must be distinct durations like 1h,1d' });
+        return z.NEVER;
+      }
+      return secs;
+    }),
+  },
+  storageIntervalMs: {
+    env: 'PROCESSOR_STORAGE_INTERVAL',
+    help: 'How often one processor (an advisory lock elects it) creates partitions ahead and applies the retention.',
+    defaultText: '10m',
+    schema: opt.duration('10m', 1000),
   },
   idleAfterMs: {
     env: 'PROCESSOR_IDLE_AFTER',
@@ -184,6 +242,36 @@ export function toProcessorConfig(o: ProcessorOptions): ProcessorConfig {
     problems.push('KAFKA_HEARTBEAT_INTERVAL must be at most a third of KAFKA_SESSION_TIMEOUT');
   }
   if (o.topic === o.dlqTopic) problems.push('PROCESSOR_DLQ_TOPIC must differ from PROCESSOR_TOPIC');
+  if (o.rawPartitionMs % 86_400_000 !== 0)
+    problems.push('PROCESSOR_RAW_PARTITION must be a whole number of days');
+  // An expired reading is neither stored nor aggregated: every reading the windows may still take must be
+  // inside the raw retention, or a replay would count it twice (no stored row to dedup against).
+  if (o.rawRetentionMs <= o.lateHorizonMs) {
+    problems.push('PROCESSOR_RAW_RETENTION must exceed PROCESSOR_LATE_HORIZON');
+  }
+  for (const [secs, keepMs] of o.windowRetention) {
+    if (!o.windows.includes(secs) && !o.rollups.includes(secs)) {
+      problems.push(`PROCESSOR_WINDOW_RETENTION names ${secs} s, which is neither a window nor a roll-up`);
+    }
+    if (keepMs <= o.lateHorizonMs) {
+      problems.push('PROCESSOR_WINDOW_RETENTION must keep each width longer than PROCESSOR_LATE_HORIZON');
+    }
+  }
+  for (const secs of o.rollups) {
+    if (o.windows.includes(secs)) problems.push(`PROCESSOR_ROLLUPS ${secs} s is already a window`);
+    else if (rollupSourceSeconds(o.windows, [secs]) === null) {
+      problems.push(`PROCESSOR_ROLLUPS ${secs} s is not a multiple of any PROCESSOR_WINDOWS width`);
+    }
+  }
+  if (o.rollups.length > 1 && rollupSourceSeconds(o.windows, o.rollups) === null) {
+    problems.push('PROCESSOR_ROLLUPS must all be multiples of one PROCESSOR_WINDOWS width');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...omitKafkaOptions(o), kafka });
+}
+
+/** The widest window width that tiles every roll-up width (900 s for 1 h and 1 d), or null. */
+export function rollupSourceSeconds(windows: readonly number[], rollups: readonly number[]): number | null {
+  const fits = windows.filter((w) => rollups.every((r) => r % w === 0 && r > w));
+  return fits.length === 0 ? null : Math.max(...fits);
 }

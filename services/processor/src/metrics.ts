@@ -26,6 +26,11 @@ export function createProcessorMetrics(registry = new Registry()) {
       labelNames: ['lateness'] as const,
       registers: [registry],
     }),
+    expired: new Counter({
+      name: 'telemetry_processor_events_expired_total',
+      help: 'Valid readings older than the raw retention (their partition is dropped): counted, not stored.',
+      registers: [registry],
+    }),
     deadLettered: new Counter({
       name: 'telemetry_processor_events_dead_lettered_total',
       help: 'Records sent to the dead-letter topic, by error code.',

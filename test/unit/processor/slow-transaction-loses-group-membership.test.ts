@@ -70,6 +70,8 @@ describe('regression: a slow transaction lost the group membership', () => {
       group: 'g',
       dlqTopic: 'telemetry.events.dlq',
       windowSeconds: [300],
+      rollupSeconds: [],
+      rollupSourceSeconds: null,
       lateness: { allowedLatenessMs: 120_000, horizonMs: 86_400_000, idleAfterMs: 30_000 },
       alerts: { apply: async () => ({ transitions: [], skippedOutOfOrder: 0 }) },
       maxFutureSkewMs: 600_000,

@@ -10,6 +10,11 @@ export const aggregateBucketSchema = z
     min: z.number(),
     max: z.number(),
     stddev: z.number().nullable().describe('Sample standard deviation; null for a single reading.'),
+    tier: z
+      .string()
+      .describe(
+        'The stored tier that answered (5m, 15m, 1h, 1d): the bucket asked for, or a coarser one (and a wider bucket) where the finer tier no longer holds the range (docs/storage.md).',
+      ),
   })
   .meta({ id: 'AggregateBucket' });
 
@@ -27,7 +32,9 @@ export const aggregatesQuery = z
     bucket: z
       .enum(BUCKET_NAMES)
       .default('15m')
-      .describe('5m and 15m are the stored windows; 1h and 1d are rolled up from the 15 m windows in SQL.'),
+      .describe(
+        'Bucket width. Each comes from the finest tier still holding its range: 5m for 90 days, 15m for a year, 1h and 1d kept (the defaults); `tier` on each bucket says which answered.',
+      ),
     cursor: cursorParam,
     limit: limitParam(),
   })

@@ -1,12 +1,12 @@
 /**
- * Aggregate bucket widths the API serves, and which stored windows each is built from: 5 m and 15 m are
- * the processor's windows as stored; 1 h and 1 d are rolled up from the 15 m windows (they tile both).
+ * Aggregate bucket widths the API serves. Which stored windows answer each range is decided by the
+ * storage tiers (domain/tiers.ts): 1 h and 1 d from their own tiers, or summed from 15 m without them.
  */
 export const BUCKETS = {
-  '5m': { seconds: 300, sourceWindowSeconds: 300 },
-  '15m': { seconds: 900, sourceWindowSeconds: 900 },
-  '1h': { seconds: 3600, sourceWindowSeconds: 900 },
-  '1d': { seconds: 86_400, sourceWindowSeconds: 900 },
+  '5m': { seconds: 300 },
+  '15m': { seconds: 900 },
+  '1h': { seconds: 3600 },
+  '1d': { seconds: 86_400 },
 } as const;
 
 export type BucketName = keyof typeof BUCKETS;

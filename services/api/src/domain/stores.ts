@@ -4,6 +4,7 @@ import type { Site, Zone } from '../contract/catalog';
 import type { PipelineCounts } from '../contract/pipeline';
 import type { DeviceReading, ZoneLatest } from '../contract/readings';
 import type { SensorType } from '@telemetry-pulse/shared/core';
+import type { TierHorizons } from './tiers';
 
 /**
  * What the routes need from storage; one PostgreSQL implementation each (adapters/postgres). List
@@ -74,6 +75,8 @@ export interface ZoneRate {
 }
 
 export interface AggregatesStore {
+  /** Where each stored window width is kept from (storage_horizons); DEFAULT_TIERS when none is recorded. */
+  tierHorizons(): Promise<TierHorizons>;
   /** Buckets of `bucketSeconds` rolled up from windows of `sourceWindowSeconds` in [fromMs, toMs), oldest first. */
   buckets(q: {
     sensorType: SensorType;
@@ -84,7 +87,7 @@ export interface AggregatesStore {
     fromMs: number;
     toMs: number;
     take: number;
-  }): Promise<AggregateBucket[]>;
+  }): Promise<Omit<AggregateBucket, 'tier'>[]>;
   /** Windows of one width, newest first, rolled up over the zones that match. */
   trends(q: {
     sensorType: SensorType;

@@ -89,3 +89,44 @@ export function aggregateIntoWindows(
   }
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => w);
 }
+
+/**
+ * The roll-up tiers of a batch (1 h and 1 d by default), materialised from its windows of `sourceSeconds`
+ * (15 m): each source window's partial aggregate merges into the roll-up window holding it. The source
+ * partials are this batch's changes, late readings included, so a late revision of a 15 m window flows up
+ * to its hour and day in the same transaction. Sorted by key like {@link aggregateIntoWindows}.
+ */
+export function rollUpWindows(
+  windows: readonly WindowAggregate[],
+  sourceSeconds: number,
+  rollupSeconds: readonly number[],
+): WindowAggregate[] {
+  const byKey = new Map<string, WindowAggregate>();
+  for (const w of windows) {
+    if (w.key.windowSeconds !== sourceSeconds) continue;
+    for (const width of rollupSeconds) {
+      const key: WindowKey = {
+        ...w.key,
+        windowSeconds: width,
+        windowStartMs: windowStartMs(w.key.windowStartMs, width * 1000),
+      };
+      const id = windowKeyId(key);
+      const prev = byKey.get(id);
+      byKey.set(id, { key, agg: prev ? mergeAggregates(prev.agg, w.agg) : w.agg });
+    }
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => w);
+}
+
+/** Windows and roll-ups of one batch in one list, in the lock order of their keys. */
+export function withRollUps(
+  windows: readonly WindowAggregate[],
+  sourceSeconds: number | null,
+  rollupSeconds: readonly number[],
+): WindowAggregate[] {
+  if (sourceSeconds === null || rollupSeconds.length === 0) return [...windows];
+  return [...windows, ...rollUpWindows(windows, sourceSeconds, rollupSeconds)]
+    .map((w) => [windowKeyId(w.key), w] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, w]) => w);
+}

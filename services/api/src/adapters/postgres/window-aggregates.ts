@@ -1,5 +1,6 @@
 import type { Pool } from '@telemetry-pulse/shared';
 import type { AggregatesStore } from '../../domain/stores';
+import { DEFAULT_TIERS } from '../../domain/tiers';
 import { iso, orNull } from './rows';
 
 /**
@@ -9,6 +10,16 @@ import { iso, orNull } from './rows';
  */
 export function createAggregatesStore(pool: Pool): AggregatesStore {
   return {
+    async tierHorizons() {
+      // The processor records every width it stores (retained or kept), roll-ups included (migration 009).
+      const { rows } = await pool.query<{ tier: string; ms: number }>(
+        `SELECT tier, extract(epoch FROM kept_from)::float8 * 1000 AS ms FROM storage_horizons
+          WHERE tier <> 'raw'`,
+      );
+      if (rows.length === 0) return DEFAULT_TIERS;
+      return new Map([...DEFAULT_TIERS, ...rows.map((r) => [Number(r.tier), r.ms] as const)]);
+    },
+
     async buckets(q) {
       const { rows } = await pool.query<{
         bucket_start: Date;

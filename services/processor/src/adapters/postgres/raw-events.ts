@@ -2,7 +2,8 @@ import type { PoolClient } from '@telemetry-pulse/shared';
 import type { AcceptedReading } from '../../domain/plan-batch';
 
 /**
- * Bulk-inserts readings with one UNNEST statement; an event id already stored is skipped.
+ * Bulk-inserts readings with one UNNEST statement; an event id already stored is skipped (the key holds
+ * the event time too, which every repeat of an id carries unchanged: migration 009).
  * Returns the ids actually inserted: only those may change aggregates and alerts.
  */
 export async function insertRawEvents(
@@ -19,7 +20,7 @@ export async function insertRawEvents(
                    $8::float8[], $9::int[], $10::bigint[], $11::text[])
             AS t(event_id, device_id, site_id, zone_id, sensor_type, value, unit, ts_ms, kafka_partition,
                  kafka_offset, lateness)
-     ON CONFLICT (event_id) DO NOTHING
+     ON CONFLICT (ts_event, event_id) DO NOTHING
      RETURNING event_id`,
     [
       readings.map((r) => r.eventId),

@@ -9,9 +9,11 @@ import type { WindowAggregate } from '../../domain/windows';
 export async function upsertWindowAggregates(
   client: PoolClient,
   windows: readonly WindowAggregate[],
+  /** Widths whose revisions are not counted (the roll-ups: their 15 m window's revision already was). */
+  uncounted: readonly number[] = [],
 ): Promise<number> {
   if (windows.length === 0) return 0;
-  const { rows } = await client.query<{ revised: boolean }>(
+  const { rows } = await client.query<{ revised: boolean; window_seconds: number }>(
     `INSERT INTO window_aggregates AS w (window_seconds, site_id, zone_id, sensor_type, window_start,
                                          sample_count, value_sum, value_sum_sq, value_min, value_max)
      SELECT t.window_seconds, t.site_id, t.zone_id, t.sensor_type, to_timestamp(t.start_ms / 1000.0),
@@ -28,7 +30,7 @@ export async function upsertWindowAggregates(
        value_max    = GREATEST(w.value_max, EXCLUDED.value_max),
        revisions    = w.revisions + CASE WHEN w.is_final THEN 1 ELSE 0 END,
        updated_at   = now()
-     RETURNING w.is_final AS revised`,
+     RETURNING w.is_final AS revised, w.window_seconds`,
     [
       windows.map((w) => w.key.windowSeconds),
       windows.map((w) => w.key.siteId),
@@ -42,7 +44,7 @@ export async function upsertWindowAggregates(
       windows.map((w) => w.agg.max),
     ],
   );
-  return rows.filter((r) => r.revised).length;
+  return rows.filter((r) => r.revised && !uncounted.includes(r.window_seconds)).length;
 }
 
 /**
@@ -64,4 +66,31 @@ export async function finaliseWindows(
     [group, topic, graceMs],
   );
   return rowCount ?? 0;
+}
+
+/**
+ * Deletes windows of one width that start before `beforeMs`, `chunk` rows per statement so no statement
+ * runs long (a day of 5 m windows is a few hundred thousand rows at most; nothing else touches them).
+ * Returns the rows deleted.
+ */
+export async function deleteWindowsBefore(
+  pool: Pool,
+  windowSeconds: number,
+  beforeMs: number,
+  chunk = 10_000,
+): Promise<number> {
+  let deleted = 0;
+  // Bounded: what is left after 1000 chunks goes on the next pass.
+  for (let round = 0; round < 1000; round += 1) {
+    const { rowCount } = await pool.query(
+      `DELETE FROM window_aggregates
+        WHERE ctid = ANY (ARRAY(SELECT ctid FROM window_aggregates
+                                 WHERE window_seconds = $1 AND window_start < to_timestamp($2::float8 / 1000)
+                                 LIMIT $3))`,
+      [windowSeconds, beforeMs, chunk],
+    );
+    deleted += rowCount ?? 0;
+    if ((rowCount ?? 0) < chunk) break;
+  }
+  return deleted;
 }
