@@ -281,7 +281,7 @@ start_node() {
 
 addons() {
   sed -e "s|__COREDNS_IMAGE__|$COREDNS_IMAGE|" -e "s|__DNS_IP__|$DNS_IP|" -e "s|__CLUSTER_DOMAIN__|$CLUSTER_DOMAIN|" \
-    -e "s|^__FORWARD__\$|$(grep -q '^nameserver' "$CLUSTER_STATE/resolv.conf" && echo '        forward . /etc/resolv.conf')|" \
+    -e "s|^ *__FORWARD__\$|$(grep -q '^nameserver' "$CLUSTER_STATE/resolv.conf" && echo '        forward . /etc/resolv.conf')|" \
     "$REPO_ROOT/scripts/cluster/manifests/coredns.yaml" | kctl apply -f - >/dev/null
   kctl apply -f - >/dev/null <<YAML
 apiVersion: v1

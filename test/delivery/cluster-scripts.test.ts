@@ -78,7 +78,7 @@ describe('scripts/cluster.sh', () => {
       .replace('__COREDNS_IMAGE__', 'localhost/telemetry-pulse-cluster/coredns:1.12.1')
       .replace('__DNS_IP__', '10.96.0.10')
       .replace('__CLUSTER_DOMAIN__', 'cluster.local')
-      .replace(/^__FORWARD__$/m, '');
+      .replace(/^ *__FORWARD__$/m, '');
     const rbac = readFileSync(script('cluster', 'manifests', 'kube-router-rbac.yaml'), 'utf8');
     expect(formatProblems(await validateManifests(`${coredns}\n---\n${rbac}`))).toBe('');
   });

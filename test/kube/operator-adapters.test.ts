@@ -330,7 +330,10 @@ describe('operator adapters against a Kubernetes API server', () => {
           name: 'adapters-test',
           namespace: OPERATOR_NAMESPACE,
           identity,
-          ownerPod: { name: identity, uid: `00000000-0000-4000-8000-${identity === 'replica-a' ? 'a' : 'b'}00000000000` },
+          ownerPod: {
+            name: identity,
+            uid: `00000000-0000-4000-8000-${identity === 'replica-a' ? 'a' : 'b'}00000000000`,
+          },
           leaseDurationMs: 15_000, // long: only a release can hand over within this test
           renewDeadlineMs: 10_000,
           retryPeriodMs: 200,
@@ -348,7 +351,10 @@ describe('operator adapters against a Kubernetes API server', () => {
       b.start();
       await new Promise((r) => setTimeout(r, 1_000)); // five of b's tries
       expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
-      type Lease = { metadata: { ownerReferences?: { kind: string; name: string }[] }; spec: { holderIdentity: string } };
+      type Lease = {
+        metadata: { ownerReferences?: { kind: string; name: string }[] };
+        spec: { holderIdentity: string };
+      };
       const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases/adapters-test`;
       const lease = await read<Lease>(leasePath);
       expect(lease?.spec.holderIdentity).toBe('replica-a');

@@ -56,7 +56,11 @@ export function createLeaderElector(kc: KubeConfig, opts: LeaderElectionOptions)
         namespace,
         ...(from?.metadata?.resourceVersion ? { resourceVersion: from.metadata.resourceVersion } : {}),
         ...(opts.ownerPod
-          ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: opts.ownerPod.name, uid: opts.ownerPod.uid }] }
+          ? {
+              ownerReferences: [
+                { apiVersion: 'v1', kind: 'Pod', name: opts.ownerPod.name, uid: opts.ownerPod.uid },
+              ],
+            }
           : {}),
       },
       spec,
