@@ -27,7 +27,7 @@ const optionalInstant = () =>
       return ts.ms;
     });
 
-/** Every simulator option: flag, environment variable, default and meaning (`--help` and the README). */
+/** Every simulator option: flag, environment variable, default and meaning (`--help` and docs/configuration.md). */
 export const simulatorOptionSpecs = {
   sites: {
     flag: 'sites',
