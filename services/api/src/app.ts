@@ -2,13 +2,7 @@ import { migrate, once, type Logger, type Pool, type ReadinessReport } from '@te
 import Koa, { type Middleware } from 'koa';
 import type { ApiConfig } from './config';
 import { createRateLimiter } from './domain/rate-limit';
-import type {
-  AggregatesStore,
-  AlertStore,
-  CatalogStore,
-  PipelineStore,
-  ReadingsStore,
-} from './domain/stores';
+import type { ApiStores } from './domain/stores';
 import { createAccessControl } from './adapters/http/access';
 import { createDocs } from './adapters/http/docs';
 import { corsFor, observeRequests, problemResponses, securityHeaders } from './adapters/http/middleware';
@@ -22,14 +16,6 @@ import type { KafkaTopicOffsets } from './adapters/kafka/topic-offsets';
 import { createAlertNotifications } from './adapters/postgres/alert-notifications';
 import { createLiveFeed } from './live-feed';
 import type { ApiMetrics } from './metrics';
-
-export interface ApiStores {
-  readonly catalog: CatalogStore;
-  readonly readings: ReadingsStore;
-  readonly aggregates: AggregatesStore;
-  readonly alerts: AlertStore;
-  readonly pipeline: PipelineStore;
-}
 
 export interface ApiDeps {
   readonly config: ApiConfig;

@@ -1,3 +1,5 @@
+import type { BucketName } from '../contract/buckets';
+
 /**
  * Aggregate bucket widths the API serves, and which stored windows each is built from: 5 m and 15 m are
  * the processor's windows as stored; 1 h and 1 d are rolled up from the 15 m windows (they tile both).
@@ -7,13 +9,7 @@ export const BUCKETS = {
   '15m': { seconds: 900, sourceWindowSeconds: 900 },
   '1h': { seconds: 3600, sourceWindowSeconds: 900 },
   '1d': { seconds: 86_400, sourceWindowSeconds: 900 },
-} as const;
-
-export type BucketName = keyof typeof BUCKETS;
-export const BUCKET_NAMES = Object.keys(BUCKETS) as [BucketName, ...BucketName[]];
-
-/** The compatibility routes' `window` values: stored widths only. */
-export const WINDOW_NAMES = ['5m', '15m'] as const satisfies readonly BucketName[];
+} as const satisfies Record<BucketName, { seconds: number; sourceWindowSeconds: number }>;
 
 /** Rounds an instant down to its bucket's start; buckets are aligned to the Unix epoch (UTC days). */
 export function alignDownMs(ms: number, seconds: number): number {

@@ -1,7 +1,6 @@
 import type { Logger, ReadinessReport } from '@telemetry-pulse/shared';
-import type { ApiStores } from '../../../app';
 import type { ApiConfig } from '../../../config';
-import type { TopicOffsets } from '../../../domain/stores';
+import type { ApiStores, TopicOffsets } from '../../../domain/stores';
 import type { createDocs } from '../docs';
 import type { Route } from '../route';
 import type { SseStreams } from '../sse';
