@@ -15,7 +15,7 @@ const load = createRequire(path.join(ROOT, 'package.json'));
 
 function optionSets(): OptionSets {
   const shared = load('./services/shared/dist/index.js') as Record<string, DocumentedOptions>;
-  const dlq = load('./services/processor/dist/dlq/options.js') as Record<string, DocumentedOptions>;
+  const dlq = load('./services/processor/dist/dlq/config/options.js') as Record<string, DocumentedOptions>;
   const specs = (file: string, name: string): DocumentedOptions =>
     (load(file) as Record<string, DocumentedOptions>)[name] ?? {};
   return {

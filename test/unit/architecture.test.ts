@@ -19,22 +19,19 @@ const FORBIDDEN = [
   /^(node:)?(fs|fs\/promises|net|http|https|child_process|dgram|tls)$/,
 ];
 
+/** Every file of a `domain/` folder, the services' own and nested ones (the DLQ tool's). */
 function domainFiles(): string[] {
   const out: string[] = [];
-  const walk = (dir: string): void => {
+  const walk = (dir: string, inDomain: boolean): void => {
     for (const name of readdirSync(dir)) {
       const full = path.join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (name.endsWith('.ts')) out.push(full);
+      if (statSync(full).isDirectory()) walk(full, inDomain || name === 'domain');
+      else if (inDomain && name.endsWith('.ts')) out.push(full);
     }
   };
   for (const service of readdirSync(path.join(ROOT, 'services'))) {
-    const domain = path.join(ROOT, 'services', service, 'src', 'domain');
-    try {
-      if (statSync(domain).isDirectory()) walk(domain);
-    } catch {
-      // service without a domain folder
-    }
+    const src = path.join(ROOT, 'services', service, 'src');
+    if (existsSync(src)) walk(src, false);
   }
   return out;
 }
@@ -42,8 +39,9 @@ function domainFiles(): string[] {
 describe('architecture', () => {
   const files = domainFiles();
 
-  it('finds the domain cores', () => {
+  it("finds the domain cores, the DLQ tool's included", () => {
     expect(files.some((f) => f.includes(`processor${path.sep}src${path.sep}domain`))).toBe(true);
+    expect(files.some((f) => f.includes(`dlq${path.sep}domain${path.sep}replay.ts`))).toBe(true);
   });
 
   it.each(files.map((f) => [path.relative(ROOT, f), f]))(
@@ -89,13 +87,15 @@ function importGraph(src: string): Map<string, string[]> {
 }
 
 /**
- * The layer of a file, lowest first: the API's wire contract, the pure domain, the adapters and the
- * service's other modules, the entry points that compose them.
+ * The layer of a file, lowest first: the API's wire contract, the pure domain (a service's, or a tool's
+ * inside it such as dlq/domain), the adapters and the service's other modules (dlq/{config,commands,
+ * adapters} among them), the entry points that compose them (dlq/cli).
  */
 export function layerOf(file: string): number {
   if (file.startsWith('contract/')) return 0;
   if (file.startsWith('domain/') || file.includes('/domain/')) return 1;
   if (/^(main|app|compose|index|tracing-bootstrap|hash-key|[a-z-]+-cli)\.ts$/.test(file)) return 3;
+  if (file.includes('/cli/')) return 3; // a tool's command line: its composition root
   return 2;
 }
 
@@ -149,6 +149,12 @@ describe('imports run one way', () => {
     const graph = importGraph(path.join(ROOT, 'services', service, 'src'));
     expect(graph.size).toBeGreaterThan(5);
     expect({ upward: upwardImports(graph), cycles: importCycles(graph) }).toEqual({ upward: [], cycles: [] });
+  });
+
+  it('keeps the DLQ tool in the house layout: every file in cli, config, commands, domain or adapters', () => {
+    const dlq = path.join(ROOT, 'services', 'processor', 'src', 'dlq');
+    const folders = new Set(tsFiles(dlq).map((f) => path.relative(dlq, f).split(path.sep)[0]));
+    expect([...folders].sort()).toEqual(['adapters', 'cli', 'commands', 'config', 'domain']);
   });
 
   it('sees an upward import and a cycle when there is one (the checks work)', () => {

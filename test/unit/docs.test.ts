@@ -10,7 +10,7 @@ import { processorOptionSpecs } from '@telemetry-pulse/processor';
 import { simulatorOptionSpecs } from '@telemetry-pulse/simulator';
 import { apiOptionSpecs } from '@telemetry-pulse/api';
 import { operatorOptionSpecs } from '@telemetry-pulse/operator';
-import * as dlqOptions from '../../services/processor/src/dlq/options';
+import * as dlqOptions from '../../services/processor/src/dlq/config/options';
 import {
   formatBlock,
   optionBlocks,

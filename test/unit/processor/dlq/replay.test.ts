@@ -1,11 +1,11 @@
-import type { DeadLetter } from '../../../services/processor/src/dlq/dead-letter';
-import { replayCountOf } from '../../../services/processor/src/dlq/dead-letter';
+import type { DeadLetter } from '../../../../services/processor/src/dlq/domain/dead-letter';
+import { replayCountOf } from '../../../../services/processor/src/dlq/domain/dead-letter';
 import {
   decideReplay,
   replayHeaders,
   replayTargetOf,
   type ReplayPolicy,
-} from '../../../services/processor/src/dlq/replay';
+} from '../../../../services/processor/src/dlq/domain/replay';
 
 const PROCESSOR_HEADERS = {
   'x-error-code': 'SCHEMA_VIOLATION',

@@ -6,7 +6,7 @@ import {
   type OptionSpec,
 } from '@telemetry-pulse/shared';
 import { z } from 'zod';
-import { parseTimeBound } from './filter';
+import { parseTimeBound } from '../domain/filter';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

@@ -1,13 +1,13 @@
 import type { MessageProducer, OutboundMessage } from '@telemetry-pulse/shared';
-import { PROGRESS_EVERY_MS, type CommandDeps } from './command-deps';
-import type { DeadLetter } from './dead-letter';
-import { DlqToolError, describeError } from './errors';
-import { matchesFilter } from './filter';
-import type { ReplayConfig } from './config';
+import { PROGRESS_EVERY_MS, type CommandDeps } from './deps';
+import type { DeadLetter } from '../domain/dead-letter';
+import { DlqToolError, describeError } from '../domain/errors';
+import { matchesFilter } from '../domain/filter';
+import type { ReplayConfig } from '../config/command-config';
 import { createProgressLine } from './progress';
-import { decideReplay, emptyTally, type ReplayDecision, type ReplayPolicy } from './replay';
-import { formatDecision, formatReplayProgress, formatReplaySummary } from './replay-report';
-import { checkPartition, countInRanges, wholePartitions } from './source';
+import { decideReplay, emptyTally, type ReplayDecision, type ReplayPolicy } from '../domain/replay';
+import { formatDecision, formatReplayProgress, formatReplaySummary } from '../domain/replay-report';
+import { checkPartition, countInRanges, wholePartitions } from '../domain/source';
 
 type Replayable = { letter: DeadLetter; decision: Extract<ReplayDecision, { action: 'replay' }> };
 

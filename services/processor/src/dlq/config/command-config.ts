@@ -7,7 +7,7 @@ import {
   type LogLevel,
 } from '@telemetry-pulse/shared';
 import type { LetterAddress } from './argv';
-import { normaliseErrorCodes, parseTimeBound, type DlqFilter } from './filter';
+import { normaliseErrorCodes, parseTimeBound, type DlqFilter } from '../domain/filter';
 import type {
   commonOptionSpecs,
   filterOptionSpecs,

@@ -2,8 +2,8 @@ import {
   matchesFilter,
   normaliseErrorCodes,
   parseTimeBound,
-} from '../../../services/processor/src/dlq/filter';
-import type { DeadLetter } from '../../../services/processor/src/dlq/dead-letter';
+} from '../../../../services/processor/src/dlq/domain/filter';
+import type { DeadLetter } from '../../../../services/processor/src/dlq/domain/dead-letter';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 

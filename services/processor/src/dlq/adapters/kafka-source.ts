@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from '@telemetry-pulse/shared';
-import type { DeadLetter } from './dead-letter';
-import { DlqToolError, kafkaFailure } from './errors';
+import type { DeadLetter } from '../domain/dead-letter';
+import { DlqToolError, kafkaFailure } from '../domain/errors';
 import { readBounded } from './kafka-read';
-import type { BatchVerdict, DlqSource, PartitionOffsets, ReadRange } from './source';
+import type { BatchVerdict, DlqSource, PartitionOffsets, ReadRange } from '../domain/source';
 
 export interface KafkaDlqSourceOptions {
   readonly topic: string;

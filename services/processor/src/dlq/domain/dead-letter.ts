@@ -1,4 +1,4 @@
-import { DLQ_HEADERS } from '../domain/dlq-headers';
+import { DLQ_HEADERS } from '../../domain/dlq-headers';
 
 /**
  * A dead letter read back from the DLQ topic. The reader adapter builds it from a Kafka record; everything

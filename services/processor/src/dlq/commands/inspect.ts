@@ -1,10 +1,10 @@
 import { ConfigError } from '@telemetry-pulse/shared/core';
-import type { CommandDeps } from './command-deps';
-import type { DeadLetter } from './dead-letter';
-import { DlqToolError } from './errors';
-import { formatInspect, letterToJson } from './format';
-import type { InspectConfig } from './config';
-import type { PartitionOffsets } from './source';
+import type { CommandDeps } from './deps';
+import type { DeadLetter } from '../domain/dead-letter';
+import { DlqToolError } from '../domain/errors';
+import { formatInspect, letterToJson } from '../domain/format';
+import type { InspectConfig } from '../config/command-config';
+import type { PartitionOffsets } from '../domain/source';
 
 /** The partition an address names; `<offset>` alone is only unambiguous on a one-partition topic. */
 export function resolvePartition(

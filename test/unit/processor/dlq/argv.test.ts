@@ -3,9 +3,9 @@ import {
   mergeRepeatedFlag,
   parseLetterAddress,
   splitCommand,
-} from '../../../services/processor/src/dlq/argv';
-import { toListConfig, toReplayConfig } from '../../../services/processor/src/dlq/config';
-import { listOptionSpecs, replayOptionSpecs } from '../../../services/processor/src/dlq/options';
+} from '../../../../services/processor/src/dlq/config/argv';
+import { toListConfig, toReplayConfig } from '../../../../services/processor/src/dlq/config/command-config';
+import { listOptionSpecs, replayOptionSpecs } from '../../../../services/processor/src/dlq/config/options';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 

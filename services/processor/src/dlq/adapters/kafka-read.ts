@@ -1,10 +1,10 @@
 import type { Consumer } from 'kafkajs';
 import { formatDurationMs } from '@telemetry-pulse/shared/core';
 import type { Logger } from '@telemetry-pulse/shared';
-import type { DeadLetter } from './dead-letter';
-import { DlqToolError, kafkaFailure } from './errors';
+import type { DeadLetter } from '../domain/dead-letter';
+import { DlqToolError, kafkaFailure } from '../domain/errors';
 import { toDeadLetter } from './kafka-record';
-import type { BatchVerdict, ReadRange } from './source';
+import type { BatchVerdict, ReadRange } from '../domain/source';
 
 const WATCHDOG_EVERY_MS = 500;
 

@@ -1,11 +1,11 @@
-import { PROGRESS_EVERY_MS, type CommandDeps } from './command-deps';
-import { originOf } from './dead-letter';
-import { matchesFilter } from './filter';
-import { formatListLine, formatListSummary, letterToJson } from './format';
-import type { ListConfig } from './config';
+import { PROGRESS_EVERY_MS, type CommandDeps } from './deps';
+import { originOf } from '../domain/dead-letter';
+import { matchesFilter } from '../domain/filter';
+import { formatListLine, formatListSummary, letterToJson } from '../domain/format';
+import type { ListConfig } from '../config/command-config';
 import { createProgressLine } from './progress';
-import { formatListProgress } from './replay-report';
-import { checkPartition, countInRanges, wholePartitions } from './source';
+import { formatListProgress } from '../domain/replay-report';
+import { checkPartition, countInRanges, wholePartitions } from '../domain/source';
 
 /**
  * `list`: every matching dead letter (up to `limit`) as a line or a JSON object, then a count by error

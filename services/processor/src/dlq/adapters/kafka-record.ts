@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import type { DeadLetter } from './dead-letter';
+import type { DeadLetter } from '../domain/dead-letter';
 
 /** Header values as bytes; a repeated name keeps its last value (the Java client's `lastHeader`). */
 function toHeaders(headers: IHeaders | undefined): Record<string, Buffer> {

@@ -6,16 +6,16 @@ import {
   parseOptions,
   type KafkaFatalError,
 } from '@telemetry-pulse/shared';
-import { mergeRepeatedFlag, parseLetterAddress, splitCommand } from './argv';
-import type { CommandDeps } from './command-deps';
-import { toInspectConfig, toListConfig, toReplayConfig, type CommonConfig } from './config';
-import { DlqToolError } from './errors';
+import { mergeRepeatedFlag, parseLetterAddress, splitCommand } from '../config/argv';
+import type { CommandDeps } from '../commands/deps';
+import { toInspectConfig, toListConfig, toReplayConfig, type CommonConfig } from '../config/command-config';
+import { DlqToolError } from '../domain/errors';
 import { commandHelp, globalHelp } from './help';
-import { runInspect } from './inspect-command';
-import { createKafkaDlqSource } from './kafka-source';
-import { runList } from './list-command';
-import { inspectOptionSpecs, listOptionSpecs, replayOptionSpecs } from './options';
-import { runReplay } from './replay-command';
+import { runInspect } from '../commands/inspect';
+import { createKafkaDlqSource } from '../adapters/kafka-source';
+import { runList } from '../commands/list';
+import { inspectOptionSpecs, listOptionSpecs, replayOptionSpecs } from '../config/options';
+import { runReplay } from '../commands/replay';
 
 /** Anything text can be written to: process.stdout, or a capture in tests. */
 export interface TextSink {

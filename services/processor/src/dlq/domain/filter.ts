@@ -1,5 +1,5 @@
 import { parseDurationMs, parseIsoTimestamp } from '@telemetry-pulse/shared/core';
-import { DLQ_HEADERS } from '../domain/dlq-headers';
+import { DLQ_HEADERS } from '../../domain/dlq-headers';
 import { headerText, type DeadLetter } from './dead-letter';
 
 /** Which dead letters `list` and `replay` act on; every set field must match. */

@@ -1,6 +1,6 @@
 import { formatHelp, type OptionSpecs } from '@telemetry-pulse/shared';
-import type { DlqCommandName } from './argv';
-import { commonOptionSpecs, inspectOptionSpecs, listOptionSpecs, replayOptionSpecs } from './options';
+import type { DlqCommandName } from '../config/argv';
+import { commonOptionSpecs, inspectOptionSpecs, listOptionSpecs, replayOptionSpecs } from '../config/options';
 
 const SUMMARY = `Lists, inspects and replays the processor's dead letters. Reads the DLQ topic from its start to its
 current end and stops; commits nothing and leaves no consumer group behind.

@@ -1,4 +1,4 @@
-import { DLQ_HEADERS } from '../domain/dlq-headers';
+import { DLQ_HEADERS } from '../../domain/dlq-headers';
 import { headerText, letterRef, replayCountOf, type DeadLetter } from './dead-letter';
 
 /** Set on every replayed message: `<dlq topic>:<partition>:<offset>` of the dead letter it came from. */

@@ -1,5 +1,5 @@
 import type { MessageProducer } from '@telemetry-pulse/shared';
-import type { DlqSource } from './source';
+import type { DlqSource } from '../domain/source';
 
 /** What a command needs; commands.ts wires the real ones, unit tests may pass literals. */
 export interface CommandDeps {

@@ -1,14 +1,21 @@
-import { decodeBytes, escapeControls, previewBytes } from '../../../services/processor/src/dlq/bytes';
-import type { DeadLetter } from '../../../services/processor/src/dlq/dead-letter';
+import {
+  decodeBytes,
+  escapeControls,
+  previewBytes,
+} from '../../../../services/processor/src/dlq/domain/bytes';
+import type { DeadLetter } from '../../../../services/processor/src/dlq/domain/dead-letter';
 import {
   formatInspect,
   formatListLine,
   formatListSummary,
   letterToJson,
-} from '../../../services/processor/src/dlq/format';
-import { createProgressLine } from '../../../services/processor/src/dlq/progress';
-import { formatDecision, formatReplaySummary } from '../../../services/processor/src/dlq/replay-report';
-import { emptyTally } from '../../../services/processor/src/dlq/replay';
+} from '../../../../services/processor/src/dlq/domain/format';
+import { createProgressLine } from '../../../../services/processor/src/dlq/commands/progress';
+import {
+  formatDecision,
+  formatReplaySummary,
+} from '../../../../services/processor/src/dlq/domain/replay-report';
+import { emptyTally } from '../../../../services/processor/src/dlq/domain/replay';
 
 const BINARY = Buffer.from([0xff, 0xfe, 0x00, 0x01]);
 

@@ -1,12 +1,16 @@
 import { ConfigError, type MessageProducer, type OutboundMessage } from '@telemetry-pulse/shared';
-import type { CommandDeps } from '../../../services/processor/src/dlq/command-deps';
-import type { DeadLetter } from '../../../services/processor/src/dlq/dead-letter';
-import { DlqToolError } from '../../../services/processor/src/dlq/errors';
-import { runInspect } from '../../../services/processor/src/dlq/inspect-command';
-import { runList } from '../../../services/processor/src/dlq/list-command';
-import type { InspectConfig, ListConfig, ReplayConfig } from '../../../services/processor/src/dlq/config';
-import { runReplay } from '../../../services/processor/src/dlq/replay-command';
-import type { DlqSource } from '../../../services/processor/src/dlq/source';
+import type { CommandDeps } from '../../../../services/processor/src/dlq/commands/deps';
+import type { DeadLetter } from '../../../../services/processor/src/dlq/domain/dead-letter';
+import { DlqToolError } from '../../../../services/processor/src/dlq/domain/errors';
+import { runInspect } from '../../../../services/processor/src/dlq/commands/inspect';
+import { runList } from '../../../../services/processor/src/dlq/commands/list';
+import type {
+  InspectConfig,
+  ListConfig,
+  ReplayConfig,
+} from '../../../../services/processor/src/dlq/config/command-config';
+import { runReplay } from '../../../../services/processor/src/dlq/commands/replay';
+import type { DlqSource } from '../../../../services/processor/src/dlq/domain/source';
 
 /**
  * The commands over an object-literal source and producer: what is sent, skipped, printed and when reading
