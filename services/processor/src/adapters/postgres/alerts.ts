@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '@telemetry-pulse/shared';
+import type { AlertSeverity, Pool, PoolClient } from '@telemetry-pulse/shared';
 import {
   evaluateThreshold,
   findSilentDevices,
@@ -279,13 +279,8 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Alert severities, as the alerts table's CHECK constraint lists them. */
-export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
-
 /** Alerts not resolved yet, by severity; every severity present, zero when none is open. */
-export async function countOpenAlerts(
-  pool: Pool,
-): Promise<Record<(typeof ALERT_SEVERITIES)[number], number>> {
+export async function countOpenAlerts(pool: Pool): Promise<Record<AlertSeverity, number>> {
   const { rows } = await pool.query<{ severity: string; open: string }>(
     `SELECT severity, count(*) AS open FROM alerts WHERE status <> 'resolved' GROUP BY severity`,
   );

@@ -2,13 +2,12 @@ import {
   DEFAULT_DLQ_TOPIC,
   DEFAULT_TOPIC,
   kafkaOptionSpecs,
+  LOG_LEVELS,
   opt,
   type OptionSpec,
 } from '@telemetry-pulse/shared';
 import { z } from 'zod';
 import { parseTimeBound } from '../domain/filter';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * `--since` / `--until` text, checked here so its mistakes are reported with every other one; turned
