@@ -1,8 +1,14 @@
+/**
+ * The partition policy of the batch loop, in one place: how a batch's work is retried, when its partition
+ * pauses, how the member keeps its group membership meanwhile, and what happens to a batch that fails for a
+ * reason that is not transient (given back for a backoff, then applied in parts). The batch handler calls
+ * it; test/unit/processor/partition-policy.test.ts pins it with a fake clock and an object-literal batch.
+ */
 import type { ConsumedBatch, Logger } from '@telemetry-pulse/shared';
 import { backoffMs, classifyFailure } from './domain/failures';
 import type { ProcessorMetrics } from './metrics';
 
-export interface BatchRetryDeps {
+export interface PartitionPolicyDeps {
   readonly metrics: ProcessorMetrics;
   readonly logger: Logger;
   readonly retryBaseMs: number;
@@ -13,6 +19,29 @@ export interface BatchRetryDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** How often the group is told this member is alive while a batch's work runs (default 1 s). */
   readonly heartbeatEveryMs?: number;
+  /**
+   * Attempts of a batch failing for a reason that is not transient before its records are applied in
+   * parts and the failing ones dead-lettered as PROCESSING_FAILED.
+   */
+  readonly failedBatchAttempts: number;
+  /** Resumes a given-back partition after `ms` (default: an unref'd timer). */
+  readonly later?: (ms: number, fn: () => void) => void;
+}
+
+export interface PartitionPolicy {
+  /** Runs `fn` until it succeeds; transient failures are retried, others rethrown as a BatchFailure. */
+  retrying<T>(
+    batch: ConsumedBatch,
+    what: string,
+    fn: (attempt: number) => Promise<T>,
+  ): Promise<T | undefined>;
+  /** Whether attempt `attempt` of a batch applies it whole, or in parts to isolate its failing records. */
+  modeOf(attempt: number): 'whole' | 'isolate';
+  /**
+   * Gives a failed batch back: pauses its partition for the retry backoff of `attempts` and resumes it
+   * after, so the batch is fetched again while the other partitions keep flowing. Returns the delay (ms).
+   */
+  giveBack(batch: ConsumedBatch, attempts: number): number;
 }
 
 /** A failure of the batch's own work (not transient), as opposed to losing the partition or the group. */
@@ -34,16 +63,17 @@ export function describeError(err: unknown): string {
 }
 
 /**
- * The retry policy of a batch's work: transient failures retried in place with backoff and full jitter,
- * the partition paused after `pauseAfterMs`, heartbeats all along; anything else thrown as a
- * {@link BatchFailure} for the handler to deal with.
+ * Transient failures retried in place with backoff and full jitter, the partition paused after
+ * `pauseAfterMs`, heartbeats all along; anything else thrown as a {@link BatchFailure} for the handler,
+ * which gives the batch back ({@link PartitionPolicy.giveBack}) until `failedBatchAttempts` have failed.
  */
-export function createBatchRetry(deps: BatchRetryDeps) {
+export function createPartitionPolicy(deps: PartitionPolicyDeps): PartitionPolicy {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const { metrics } = deps;
   const heartbeatEveryMs = deps.heartbeatEveryMs ?? 1_000;
+  const later = deps.later ?? ((ms: number, fn: () => void) => setTimeout(fn, ms).unref());
 
   /**
    * Runs `work` while heartbeating on a timer: kafkajs only heartbeats between batches or when asked, so a
@@ -74,7 +104,6 @@ export function createBatchRetry(deps: BatchRetryDeps) {
     return false;
   }
 
-  /** Runs `fn` until it succeeds; transient failures are retried, others rethrown as a BatchFailure. */
   async function retrying<T>(
     batch: ConsumedBatch,
     what: string,
@@ -120,5 +149,18 @@ export function createBatchRetry(deps: BatchRetryDeps) {
     }
   }
 
-  return retrying;
+  function giveBack(batch: ConsumedBatch, attempts: number): number {
+    const delayMs = deps.retryBaseMs + backoffMs(attempts, deps.retryBaseMs, deps.retryMaxMs, random);
+    // Given back uncommitted, the batch is fetched again once resumed; meanwhile the fetcher serves the
+    // other partitions (kafkajs waits for every batch of a fetch before fetching again).
+    batch.pause();
+    later(delayMs, () => batch.resume());
+    return delayMs;
+  }
+
+  return {
+    retrying,
+    modeOf: (attempt) => (attempt <= deps.failedBatchAttempts ? 'whole' : 'isolate'),
+    giveBack,
+  };
 }
