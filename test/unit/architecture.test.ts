@@ -94,7 +94,7 @@ function importGraph(src: string): Map<string, string[]> {
 export function layerOf(file: string): number {
   if (file.startsWith('contract/')) return 0;
   if (file.startsWith('domain/') || file.includes('/domain/')) return 1;
-  if (/^(main|app|compose|index|tracing-bootstrap|hash-key|[a-z-]+-cli)\.ts$/.test(file)) return 3;
+  if (/^(main|service|app|compose|index|hash-key|[a-z-]+-cli)\.ts$/.test(file)) return 3;
   if (file.includes('/cli/')) return 3; // a tool's command line: its composition root
   return 2;
 }

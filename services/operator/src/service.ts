@@ -1,0 +1,23 @@
+import { parseOptions } from '@telemetry-pulse/shared';
+import type { ServiceDefinition } from '@telemetry-pulse/shared/service';
+import { composeOperator } from './compose';
+import { operatorOptionSpecs, toOperatorConfig, type OperatorConfig } from './config';
+
+/** The operator as `runService` runs it (main.ts). */
+export const service: ServiceDefinition<OperatorConfig> = {
+  name: 'operator',
+  usage: 'telemetry-operator [options]',
+  summary: `Kubernetes operator for TelemetryPipeline resources (telemetrypulse.io/v1alpha1): keeps each
+pipeline's Deployments, Services, ConfigMaps and ServiceAccount as declared, scales the processors on
+consumer lag, and reports status and events. One replica acts at a time (leader election on a Lease).`,
+  specs: operatorOptionSpecs,
+  parse(argv, env) {
+    const parsed = parseOptions(operatorOptionSpecs, argv, env);
+    return parsed.help ? parsed : { help: false, config: toOperatorConfig(parsed.config) };
+  },
+  async start(config, logger) {
+    const operator = composeOperator(config, logger);
+    await operator.start();
+    return operator;
+  },
+};
