@@ -5,15 +5,17 @@
 const { parseArgs } = require('node:util');
 const pg = require('pg');
 
-const HELP = `Usage: node scripts/pipeline-status.js [--every 10] [--once]
+const HELP = `Usage: node scripts/pipeline-status.js [--every 10] [--once] [--fresh]
 
 Prints raw readings stored, readings in the last minute, windows, open alerts and dead letters,
-read from DATABASE_URL (default postgres://telemetry:telemetry@127.0.0.1:5432/telemetry).`;
+read from DATABASE_URL (default postgres://telemetry:telemetry@127.0.0.1:5432/telemetry).
+--fresh prints nothing and exits 0 when no reading is stored yet, 1 otherwise (npm start's backfill).`;
 
 const { values } = parseArgs({
   options: {
     every: { type: 'string', default: '10' },
     once: { type: 'boolean' },
+    fresh: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -52,7 +54,20 @@ async function tick() {
   }
 }
 
+/** Exit 0 when no reading is stored yet (a fresh database), 1 otherwise, 2 when the database does not answer. */
+async function fresh() {
+  try {
+    const { rows } = await pool.query('SELECT NOT EXISTS (SELECT 1 FROM raw_events) AS fresh');
+    process.exitCode = rows[0].fresh ? 0 : 1;
+  } catch (err) {
+    console.error(`[status] database not answering: ${err.message}`);
+    process.exitCode = 2;
+  }
+  await pool.end();
+}
+
 (async () => {
+  if (values.fresh) return fresh();
   await tick();
   if (values.once) return pool.end();
   const timer = setInterval(tick, everyMs);
