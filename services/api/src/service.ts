@@ -1,5 +1,4 @@
-import { parseOptions } from '@telemetry-pulse/shared';
-import type { ServiceDefinition } from '@telemetry-pulse/shared/service';
+import { parseWith, type ServiceDefinition } from '@telemetry-pulse/shared/service';
 import { composeApi } from './compose';
 import { apiOptionSpecs, toApiConfig, type ApiConfig } from './config';
 
@@ -10,10 +9,7 @@ export const service: ServiceDefinition<ApiConfig> = {
   summary: `Serves the TelemetryPulse API (compatibility routes, /api/v1, live stream, /openapi.json, /docs)
 and the dashboard, from the PostgreSQL database the processor fills.`,
   specs: apiOptionSpecs,
-  parse(argv, env) {
-    const parsed = parseOptions(apiOptionSpecs, argv, env);
-    return parsed.help ? parsed : { help: false, config: toApiConfig(parsed.config) };
-  },
+  parse: parseWith(apiOptionSpecs, toApiConfig),
   async start(config, logger) {
     const api = composeApi(config, logger);
     const { port } = await api.start();

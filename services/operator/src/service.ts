@@ -1,5 +1,4 @@
-import { parseOptions } from '@telemetry-pulse/shared';
-import type { ServiceDefinition } from '@telemetry-pulse/shared/service';
+import { parseWith, type ServiceDefinition } from '@telemetry-pulse/shared/service';
 import { composeOperator } from './compose';
 import { operatorOptionSpecs, toOperatorConfig, type OperatorConfig } from './config';
 
@@ -11,10 +10,7 @@ export const service: ServiceDefinition<OperatorConfig> = {
 pipeline's Deployments, Services, ConfigMaps and ServiceAccount as declared, scales the processors on
 consumer lag, and reports status and events. One replica acts at a time (leader election on a Lease).`,
   specs: operatorOptionSpecs,
-  parse(argv, env) {
-    const parsed = parseOptions(operatorOptionSpecs, argv, env);
-    return parsed.help ? parsed : { help: false, config: toOperatorConfig(parsed.config) };
-  },
+  parse: parseWith(operatorOptionSpecs, toOperatorConfig),
   async start(config, logger) {
     const operator = composeOperator(config, logger);
     await operator.start();

@@ -5,7 +5,7 @@
  * runs it until a signal or its own end; the stop runs the service's `stop()` and then the tracing SDK's
  * shutdown, last, after the pools. This entry imports nothing that loads kafkajs, pg or http.
  */
-import { formatHelp, type OptionSpecs } from './config';
+import { formatHelp, parseOptions, type ConfigOf, type OptionSpecs } from './config';
 import { createLogger, type Logger, type LogLevel } from './log';
 import { runMain, runUntilSignalled, type Service } from './process/lifecycle';
 import { startTracing } from './telemetry/tracing';
@@ -24,6 +24,17 @@ export interface ServiceDefinition<C extends ServiceConfig> {
   ): { readonly help: true } | { readonly help: false; readonly config: C };
   /** Builds and starts the service; what it returns is stopped on a signal (or awaited, with `done`). */
   start(config: C, logger: Logger): Promise<Service>;
+}
+
+/** The usual `parse`: the specs' flags and environment, then the service's own `toConfig`. */
+export function parseWith<S extends OptionSpecs, C extends ServiceConfig>(
+  specs: S,
+  toConfig: (options: ConfigOf<S>) => C,
+): ServiceDefinition<C>['parse'] {
+  return (argv, env) => {
+    const parsed = parseOptions(specs, argv, env);
+    return parsed.help ? parsed : { help: false, config: toConfig(parsed.config) };
+  };
 }
 
 /** The options {@link runService} itself reads. */
