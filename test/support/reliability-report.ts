@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 
-/** One row of the reliability table: what was injected, how much was sent, what it cost. */
+/** One row of the reliability table a scenario writes: every figure known (scripts/reliability/report.ts). */
 export interface ScenarioRow {
   readonly scenario: string;
   readonly fault: string;
@@ -23,40 +23,5 @@ export function recordRow(row: ScenarioRow): void {
   if (file) appendFileSync(file, `${JSON.stringify(row)}\n`);
 }
 
-const HEAD = [
-  'scenario',
-  'fault',
-  'faults',
-  'events',
-  'lost',
-  'duplicated',
-  'recover (s)',
-  'result',
-  'notes',
-];
-
-function cells(r: ScenarioRow): string[] {
-  return [
-    r.scenario,
-    r.fault,
-    String(r.faults),
-    String(r.events),
-    String(r.lost),
-    String(r.duplicated),
-    r.recoverSeconds === null ? '-' : r.recoverSeconds.toFixed(1),
-    r.result,
-    r.notes,
-  ];
-}
-
-/** A Markdown table (readable as plain text too). */
-export function formatTable(rows: readonly ScenarioRow[]): string {
-  const all = [HEAD, ...rows.map(cells)];
-  const width = HEAD.map((_, i) => Math.max(...all.map((c) => (c[i] ?? '').length)));
-  const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(width[i] ?? 0)).join(' | ')} |`;
-  return [
-    line(HEAD),
-    `| ${width.map((w) => '-'.repeat(w)).join(' | ')} |`,
-    ...rows.map((r) => line(cells(r))),
-  ].join('\n');
-}
+/** The table, written once for the tests and `npm run test:reliability` (scripts/reliability-report.ts). */
+export { formatTable } from '../../scripts/reliability/report';
