@@ -119,10 +119,7 @@ export function createApi(deps: ApiDeps): Api {
     sse,
     docs: createDocs(),
     readiness,
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }),
+    metrics: metrics.registry,
     openApi,
   });
   const access = createAccessControl({

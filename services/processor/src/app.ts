@@ -158,10 +158,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     port: config.port,
     logger: log,
     readiness,
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }),
+    metrics: metrics.registry,
   });
   let timer: NodeJS.Timeout | undefined;
   let maintaining: Promise<void> = Promise.resolve();
