@@ -1,4 +1,11 @@
-import { migrate, once, type Logger, type Pool, type ReadinessReport } from '@telemetry-pulse/shared';
+import {
+  databaseCheck,
+  migrate,
+  once,
+  type Logger,
+  type Pool,
+  type ReadinessReport,
+} from '@telemetry-pulse/shared';
 import Koa, { type Middleware } from 'koa';
 import type { ApiConfig } from './config';
 import { createRateLimiter } from './domain/rate-limit';
@@ -83,10 +90,7 @@ export function createApi(deps: ApiDeps): Api {
   });
 
   async function readiness(): Promise<ReadinessReport> {
-    const database = await pool
-      .query('SELECT 1')
-      .then(() => ({ ok: true }))
-      .catch((err: unknown) => ({ ok: false, detail: err instanceof Error ? err.message : String(err) }));
+    const database = await databaseCheck(pool);
     return { ready: database.ok, checks: { database } };
   }
 
