@@ -1,6 +1,6 @@
 /**
  * Prints the reliability table (Markdown) from the scenarios' rows (JSON lines written by
- * test/support/reliability-report.ts) and jest's --json results; scripts/reliability.sh runs it after the
+ * test/support/reliability/report.ts) and jest's --json results; scripts/reliability.sh runs it after the
  * suite. The table itself is scripts/reliability/report.ts, the same the fault tests print.
  *
  *   node scripts/reliability-report.ts ROWS.jsonl JEST.json

@@ -13,7 +13,7 @@ import {
   serviceEnvironment,
   type RenderService,
 } from '../support/render-blueprint';
-import { REPO_ROOT, freePort, until } from '../support/reliability-process';
+import { REPO_ROOT, freePort, until } from '../support/reliability/process';
 
 /**
  * render.yaml as Render runs it (docs/deploy/render.md, "Deploying"), on this machine: the API's pre-deploy command,

@@ -10,7 +10,7 @@ import {
   type JestResults,
   type ReportRow,
 } from '../../../scripts/reliability/report';
-import type { ScenarioRow } from '../../support/reliability-report';
+import type { ScenarioRow } from '../../support/reliability/report';
 
 const scenario = (name: string, result: 'pass' | 'FAIL' = 'pass'): ScenarioRow => ({
   scenario: name,

@@ -6,7 +6,7 @@ import {
   type ThresholdAction,
   type ThresholdRule,
 } from '@telemetry-pulse/processor';
-import { aggregateMismatches } from './invariants';
+import { aggregateMismatches } from '../invariants';
 
 /**
  * What every reliability scenario checks once its fault has healed, beyond test/support/invariants.ts:
@@ -15,7 +15,7 @@ import { aggregateMismatches } from './invariants';
  */
 
 export interface Ledger {
-  /** First group of every event_id of the scenario (see reliability-load.ts). */
+  /** First group of every event_id of the scenario (see load.ts). */
   readonly tag: string;
   /** Valid readings sent (sequence numbers 0 … valid-1), each acknowledged by Kafka at least once. */
   readonly valid: number;

@@ -10,8 +10,8 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startFaultProxy, type FaultProxy } from './fault-proxy';
-import { execFileP, freePort, sleep, until } from './reliability-process';
+import { startFaultProxy, type FaultProxy } from '../fault-proxy';
+import { execFileP, freePort, sleep, until } from './process';
 
 /**
  * The reliability suite's own PostgreSQL: Debian's binaries, initdb as the postgres user (trust on

@@ -3,8 +3,8 @@ import { openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './private-infra';
-import { httpGet } from './reliability-fleet';
+import { freePort } from '../private-infra';
+import { httpGet } from './fleet';
 
 /**
  * The API as a child process on the private database, and a fixed-rate probe of its read routes, for the
@@ -13,7 +13,7 @@ import { httpGet } from './reliability-fleet';
  */
 
 const execFileAsync = promisify(execFile);
-const MAIN = path.join(__dirname, '..', '..', 'services', 'api', 'dist', 'main.js');
+const MAIN = path.join(__dirname, '..', '..', '..', 'services', 'api', 'dist', 'main.js');
 
 export interface ProbedRoute {
   readonly name: string;
@@ -76,7 +76,7 @@ export async function startApi(logFile: string, env: Record<string, string>): Pr
   };
 }
 
-const HTTP_LOAD = path.join(__dirname, '..', '..', 'scripts', 'bench', 'http-load.js');
+const HTTP_LOAD = path.join(__dirname, '..', '..', '..', 'scripts', 'bench', 'http-load.js');
 
 export interface ProbeResult {
   readonly p50: number;

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { Admin, Producer } from 'kafkajs';
 import pg from 'pg';
 import { parseAlertRules, type AlertRule } from '@telemetry-pulse/processor';
-import type { PrivateInfra } from './private-infra';
-import { createProcessorFleet, type ProcessorFleet } from './reliability-fleet';
+import type { PrivateInfra } from '../private-infra';
+import { createProcessorFleet, type ProcessorFleet } from './fleet';
 import {
   aggregateMismatches,
   alertMismatches,
@@ -12,9 +12,9 @@ import {
   checkLedger,
   type LagReport,
   type LedgerReport,
-} from './reliability-invariants';
-import { Fleet, startLoad, type Load } from './reliability-load';
-import { recordRow, type ScenarioRow } from './reliability-report';
+} from './invariants';
+import { Fleet, startLoad, type Load } from './load';
+import { recordRow, type ScenarioRow } from './report';
 
 /**
  * One reliability scenario on the private infrastructure: its own topic, consumer group and database,

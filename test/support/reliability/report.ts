@@ -24,4 +24,4 @@ export function recordRow(row: ScenarioRow): void {
 }
 
 /** The table, written once for the tests and `npm run test:reliability` (scripts/reliability-report.ts). */
-export { formatTable } from '../../scripts/reliability/report';
+export { formatTable } from '../../../scripts/reliability/report';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { freePort } from './private-infra';
+import { freePort } from '../private-infra';
 
 /**
  * Real processor processes (services/processor/dist/main.js) for the reliability suite, so kill -9 is a
@@ -10,7 +10,7 @@ import { freePort } from './private-infra';
  * its own port.
  */
 
-const MAIN = path.join(__dirname, '..', '..', 'services', 'processor', 'dist', 'main.js');
+const MAIN = path.join(__dirname, '..', '..', '..', 'services', 'processor', 'dist', 'main.js');
 
 export interface ProcessorProcess {
   readonly name: string;

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { startFaultProxy, type FaultProxy } from './fault-proxy';
-import { REPO_ROOT as ROOT, alive, execFileP, freePort, sleep, until } from './reliability-process';
+import { startFaultProxy, type FaultProxy } from '../fault-proxy';
+import { REPO_ROOT as ROOT, alive, execFileP, freePort, sleep, until } from './process';
 
 /**
  * The reliability suite's own single-node Kafka (KRaft, one JVM) from the jars scripts/infra.sh fetched.

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 /** Small process and polling helpers shared by the reliability suite's private servers. */
 
 export const execFileP = promisify(execFile);
-export const REPO_ROOT = path.join(__dirname, '..', '..');
+export const REPO_ROOT = path.join(__dirname, '..', '..', '..');
 
 /** A free loopback port (bound, read, released). */
 export async function freePort(): Promise<number> {
