@@ -94,7 +94,7 @@ shutdown() {
   log "stopping services..."
   # Signal the node processes themselves (the subshells only relay their output).
   pkill -TERM -f "$REPO_ROOT/services/.*/dist/main.js" 2>/dev/null || true
-  pkill -TERM -f "$REPO_ROOT/scripts/pipeline-status.js" 2>/dev/null || true
+  pkill -TERM -f "$REPO_ROOT/scripts/pipeline-status.ts" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
   if ((infra_was_up == 0)) && [[ ${KEEP_INFRA:-0} != 1 ]]; then
     bash scripts/infra.sh down
@@ -118,14 +118,14 @@ run processor setsid node "$REPO_ROOT/services/processor/dist/main.js"
 run api setsid node "$REPO_ROOT/services/api/dist/main.js"
 # A fresh database gets a few hours of history first, so the dashboard's trends and heatmap are not empty;
 # the processor, already running, stores it as the backfill sends it, in offset order before the live run.
-if [[ $backfill != 0 ]] && node scripts/pipeline-status.js --fresh; then
+if [[ $backfill != 0 ]] && node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON scripts/pipeline-status.ts --fresh; then
   log "fresh database: backfilling the last $backfill of readings first (--no-backfill skips this)..."
   # The run's fleet options apply; its --rate is the live one: the history goes as fast as the broker takes it.
   setsid node "$REPO_ROOT/services/simulator/dist/main.js" --backfill "$backfill" --interval 1m \
     "${simulator_args[@]}" --rate 0 2>&1 | relay backfill
 fi
 run simulator setsid node "$REPO_ROOT/services/simulator/dist/main.js" "${simulator_args[@]}"
-run status setsid node "$REPO_ROOT/scripts/pipeline-status.js" --every 10
+run status setsid node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON "$REPO_ROOT/scripts/pipeline-status.ts" --every 10
 
 cat >&2 <<EOF_INFO
 

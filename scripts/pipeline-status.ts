@@ -1,11 +1,12 @@
-#!/usr/bin/env node
-// Prints one line of pipeline figures from PostgreSQL every --every seconds (default 10), so `npm start`
-// shows readings flowing without opening a SQL shell. Plain JS: it runs before anything is compiled.
-'use strict';
-const { parseArgs } = require('node:util');
-const pg = require('pg');
+/**
+ * Prints one line of pipeline figures from PostgreSQL every --every seconds (default 10), so `npm start`
+ * shows readings flowing without opening a SQL shell; `--fresh` tells start.sh whether to backfill. Node runs
+ * it as it is (types stripped), with no build.
+ */
+import { parseArgs } from 'node:util';
+import pg from 'pg';
 
-const HELP = `Usage: node scripts/pipeline-status.js [--every 10] [--once] [--fresh]
+const HELP = `Usage: node scripts/pipeline-status.ts [--every 10] [--once] [--fresh]
 
 Prints raw readings stored, readings in the last minute, windows, open alerts and dead letters,
 read from DATABASE_URL (default postgres://telemetry:telemetry@127.0.0.1:5432/telemetry).
@@ -30,7 +31,7 @@ if (!(everyMs >= 1000)) {
 }
 
 const pool = new pg.Pool({
-  connectionString: process.env.DATABASE_URL || 'postgres://telemetry:telemetry@127.0.0.1:5432/telemetry',
+  connectionString: process.env['DATABASE_URL'] || 'postgres://telemetry:telemetry@127.0.0.1:5432/telemetry',
   max: 1,
 });
 pool.on('error', () => undefined);
@@ -41,26 +42,39 @@ const SQL = `SELECT (SELECT count(*) FROM raw_events) AS raw,
                     (SELECT count(*) FROM alerts WHERE status <> 'resolved') AS open_alerts,
                     (SELECT count(*) FROM dead_letters) AS dead_letters`;
 
-async function tick() {
+interface StatusRow {
+  raw: string;
+  last_minute: string;
+  windows: string;
+  open_alerts: string;
+  dead_letters: string;
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+async function tick(): Promise<void> {
   try {
-    const { rows } = await pool.query(SQL);
+    const { rows } = await pool.query<StatusRow>(SQL);
     const r = rows[0];
+    if (!r) return;
     console.log(
       `${new Date().toISOString().slice(11, 19)} raw readings ${r.raw} (+${r.last_minute} in the last minute), ` +
         `windows ${r.windows}, open alerts ${r.open_alerts}, dead letters ${r.dead_letters}`,
     );
   } catch (err) {
-    console.log(`[status] database not answering yet: ${err.message}`);
+    console.log(`[status] database not answering yet: ${message(err)}`);
   }
 }
 
 /** Exit 0 when no reading is stored yet (a fresh database), 1 otherwise, 2 when the database does not answer. */
-async function fresh() {
+async function fresh(): Promise<void> {
   try {
-    const { rows } = await pool.query('SELECT NOT EXISTS (SELECT 1 FROM raw_events) AS fresh');
-    process.exitCode = rows[0].fresh ? 0 : 1;
+    const { rows } = await pool.query<{ fresh: boolean }>(
+      'SELECT NOT EXISTS (SELECT 1 FROM raw_events) AS fresh',
+    );
+    process.exitCode = rows[0]?.fresh ? 0 : 1;
   } catch (err) {
-    console.error(`[status] database not answering: ${err.message}`);
+    console.error(`[status] database not answering: ${message(err)}`);
     process.exitCode = 2;
   }
   await pool.end();
