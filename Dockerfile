@@ -1,4 +1,4 @@
-# TelemetryPulse images: one multi-stage Dockerfile, one target per service (README, "Images").
+# TelemetryPulse images: one multi-stage Dockerfile, one target per service (docs/deploy/images.md).
 #
 #   docker build --target processor -t ghcr.io/telemetry-pulse/processor:0.1.0 .
 #

@@ -2,10 +2,10 @@
 'use strict';
 // The values table of the Helm chart, generated from the `# --` comments of charts/telemetry-pulse/values.yaml
 // (helm-docs style: the comment right above a key documents it, and a documented map is one row), written
-// between <!-- values:start --> and <!-- values:end --> in the chart's README.md and between
-// <!-- chart-values:start --> and <!-- chart-values:end --> in the project README.md.
+// between <!-- values:start --> and <!-- values:end --> in the chart's README.md, the one place it is written
+// (docs/deploy/helm.md links to it).
 //
-//   node scripts/chart-docs.js           rewrite both tables
+//   node scripts/chart-docs.js           rewrite the table
 //   node scripts/chart-docs.js --check   exit 1 when a table is stale or a value is undocumented
 //
 // test/delivery/chart-docs.test.ts runs the check. The chart README is formatted by prettier like every
@@ -18,7 +18,6 @@ const ROOT = path.join(__dirname, '..');
 const CHART = path.join(ROOT, 'charts', 'telemetry-pulse');
 const VALUES = path.join(CHART, 'values.yaml');
 const CHART_README = path.join(CHART, 'README.md');
-const PROJECT_README = path.join(ROOT, 'README.md');
 
 /** The doc comment of a pair: the last paragraph of the comment above it, when it starts with `--`. */
 function docComment(comment) {
@@ -93,7 +92,7 @@ function replaceBlock(text, name, content, file) {
   return text.replace(re, (_m, start, end) => `${start}\n${content}\n${end}`);
 }
 
-/** Both READMEs as they should be. */
+/** The chart README as it should be. */
 async function render() {
   const { rows, undocumented } = valuesDoc(readFileSync(VALUES, 'utf8'));
   const md = table(rows);
@@ -103,14 +102,7 @@ async function render() {
     replaceBlock(readFileSync(CHART_README, 'utf8'), 'values', md, CHART_README),
     options,
   );
-  const project = replaceBlock(readFileSync(PROJECT_README, 'utf8'), 'chart-values', md, PROJECT_README);
-  return {
-    undocumented,
-    files: [
-      [CHART_README, chart],
-      [PROJECT_README, project],
-    ],
-  };
+  return { undocumented, files: [[CHART_README, chart]] };
 }
 
 async function main(argv) {

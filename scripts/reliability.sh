@@ -95,6 +95,6 @@ status=0
 npx --no-install jest -c test/reliability/jest.config.cjs --runInBand --json --outputFile="$jest_json" \
   "${pattern[@]}" "${jest_args[@]}" "${files[@]}" || status=$?
 
-node scripts/reliability-report.js "$report" "$jest_json" | tee test-results/reliability.md
+node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON scripts/reliability-report.ts "$report" "$jest_json" | tee test-results/reliability.md
 log "table written to test-results/reliability.md; jest exited with $status"
 exit "$status"

@@ -16,7 +16,7 @@ REGISTRY_IMAGE=registry:3.0.0
 
 for tool in docker kind kubectl; do
   command -v "$tool" >/dev/null || {
-    echo "up.sh: $tool is not on the PATH; see README, \"kind + Tilt (development)\"" >&2
+    echo "up.sh: $tool is not on the PATH; see docs/deploy/kind-tilt.md" >&2
     exit 1
   }
 done

@@ -18,11 +18,11 @@ import {
 } from '../support/cluster';
 import { aggregateMismatches, tableCounts } from '../support/invariants';
 import { toolPath } from '../support/kube';
-import { startPrivateKafka, type PrivateKafka } from '../support/reliability-kafka';
-import { startPrivatePostgres, type PrivatePostgres } from '../support/reliability-postgres';
-import { REPO_ROOT } from '../support/reliability-process';
-import { checkLag, checkLedger } from '../support/reliability-invariants';
-import { Fleet, startLoad, type Load } from '../support/reliability-load';
+import { startPrivateKafka, type PrivateKafka } from '../support/reliability/kafka';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/reliability/postgres';
+import { REPO_ROOT } from '../support/reliability/process';
+import { checkLag, checkLedger } from '../support/reliability/invariants';
+import { Fleet, startLoad, type Load } from '../support/reliability/load';
 
 /**
  * The Helm chart on a real single-node cluster (scripts/cluster.sh; run by `npm run test:cluster`): the images

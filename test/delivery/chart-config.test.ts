@@ -37,7 +37,7 @@ beforeAll(async () => {
 
 const objectsOf = (name: string): KubeObject[] => rendered.get(name) ?? [];
 
-/** Tracing variables the shared bootstrap hands to the OpenTelemetry SDK (README, "Tracing"). */
+/** Tracing variables the shared bootstrap hands to the OpenTelemetry SDK (docs/observability.md, "Tracing"). */
 const OTEL_NAMES =
   /^OTEL_(EXPORTER_OTLP_(ENDPOINT|TRACES_ENDPOINT|HEADERS)|TRACES_EXPORTER|SDK_DISABLED|SERVICE_NAME|TRACES_SAMPLER(_ARG)?|BSP_[A-Z_]+|RESOURCE_ATTRIBUTES)$/;
 

@@ -9,7 +9,7 @@ import { databaseOptionSpecs, parseOptions, type OptionSpecs } from '@telemetry-
 import { parseSimulatorConfig, simulatorOptionSpecs } from '@telemetry-pulse/simulator';
 
 /**
- * docker-compose.yml (README, "docker-compose"), loaded offline the way `docker compose config` loads it
+ * docker-compose.yml (docs/deploy/compose.md), loaded offline the way `docker compose config` loads it
  * (compose-go, through tools/delivery-check): schema, interpolation and references are valid; every image
  * it builds comes from the root Dockerfile; every variable it passes to a service is one that service reads
  * and parses; health checks and depends_on conditions bring the stack up in order; the Prometheus, Grafana
@@ -59,7 +59,7 @@ function composeConfig(
   return JSON.parse(run.stdout) as ComposeProject;
 }
 
-/** The standard OpenTelemetry variables the services' Node SDK reads (README, "Tracing"). */
+/** The standard OpenTelemetry variables the services' Node SDK reads (docs/observability.md, "Tracing"). */
 const OTEL_VARIABLES = [
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
@@ -306,9 +306,9 @@ describe('docker-compose.yml: images and variables', () => {
     expect(() => READERS['processor']?.parse({ DATABASE_URL: 'mysql://db/telemetry' })).toThrow(/postgres/);
   });
 
-  it('names only OpenTelemetry variables the README documents', () => {
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    for (const v of OTEL_VARIABLES.filter((x) => !x.endsWith('_ARG'))) expect(readme).toContain(`\`${v}\``);
+  it('names only OpenTelemetry variables docs/observability.md documents', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs', 'observability.md'), 'utf8');
+    for (const v of OTEL_VARIABLES.filter((x) => !x.endsWith('_ARG'))) expect(doc).toContain(`\`${v}\``);
   });
 });
 

@@ -7,7 +7,7 @@ import { processorOptionSpecs } from '@telemetry-pulse/processor';
 import { simulatorOptionSpecs } from '@telemetry-pulse/simulator';
 
 /**
- * The root Dockerfile and .dockerignore (README, "Images"): hadolint finds nothing, and the rules the images
+ * The root Dockerfile and .dockerignore (docs/deploy/images.md): hadolint finds nothing, and the rules the images
  * promise hold — pinned slim base, production dependencies only, non-root numeric user, nothing writable
  * outside /tmp, a node HEALTHCHECK on the port the service really reads, a build context without secrets.
  * No Docker engine is needed: the Dockerfile is parsed here and the context computed by delivery-check with
@@ -109,12 +109,12 @@ const PORTS: Record<Target, { env: string; port: number }> = {
   },
   processor: { env: processorOptionSpecs.port.env, port: processorOptionSpecs.port.schema.parse(undefined) },
   api: { env: apiOptionSpecs.port.env, port: apiOptionSpecs.port.schema.parse(undefined) },
-  // The operator's code is its own engineer's; its port is the contract's (README, "Images").
+  // The operator's code is its own engineer's; its port is the contract's (docs/deploy/images.md).
   operator: { env: 'OPERATOR_PORT', port: 9466 },
 };
 
 /**
- * What a release target must be (README, "Images"); each broken rule is one line. Production dependencies
+ * What a release target must be (docs/deploy/images.md); each broken rule is one line. Production dependencies
  * only: the target's files come from its `<t>-deps` stage (npm ci --omit=dev --workspace) and compiled dist/
  * folders of the build stage, never the build stage's dev dependencies. Read-only root filesystem: no RUN,
  * VOLUME or file owned by the runtime user. Non-root: numeric uid 1000, so Kubernetes can verify it.

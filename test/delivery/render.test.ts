@@ -21,7 +21,7 @@ import {
 import { makeTestPki } from '../support/test-pki';
 
 /**
- * render.yaml (docs/render.md): valid against a strict JSON Schema of the Blueprint fields it uses
+ * render.yaml (docs/deploy/render.md): valid against a strict JSON Schema of the Blueprint fields it uses
  * (test/delivery/schemas), each service given exactly variables it reads (its own and its environment
  * groups'), secrets left to the dashboard (sync: false), and what a user pastes for Neon and for each Kafka
  * provider the docs describe accepted by the services' own option parsers.
@@ -247,7 +247,7 @@ const PKI = makeTestPki(mkdtempSync(path.join(os.tmpdir(), 'tp-render-pki-')));
 afterAll(() => rmSync(PKI.dir, { recursive: true, force: true }));
 
 /**
- * What a user pastes into Render's dashboard for each provider docs/render.md describes (the sync: false
+ * What a user pastes into Render's dashboard for each provider docs/deploy/render.md describes (the sync: false
  * variables; the rest left empty, as Render leaves them).
  */
 const PROVIDERS: Record<string, Record<string, string>> = {

@@ -13,7 +13,7 @@ import {
 } from '../support/kube';
 
 /**
- * The Tiltfile (README, "kind + Tilt (development)"): formatted and lint-clean for buildifier, evaluated with
+ * The Tiltfile (docs/deploy/kind-tilt.md): formatted and lint-clean for buildifier, evaluated with
  * go.starlark.net and stubs that take Tilt's exact parameters (tools/delivery-check), and every path, chart,
  * values file, Dockerfile target, image, workload and port it names checked against the repository.
  */

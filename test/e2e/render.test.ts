@@ -13,10 +13,10 @@ import {
   serviceEnvironment,
   type RenderService,
 } from '../support/render-blueprint';
-import { REPO_ROOT, freePort, until } from '../support/reliability-process';
+import { REPO_ROOT, freePort, until } from '../support/reliability/process';
 
 /**
- * render.yaml as Render runs it (docs/render.md, "Deploying"), on this machine: the API's pre-deploy command,
+ * render.yaml as Render runs it (docs/deploy/render.md, "Deploying"), on this machine: the API's pre-deploy command,
  * then every service's command from the repository root (the images' WORKDIR holds the same tree) with only
  * the Blueprint's variables, the dashboard's values pointed at the local broker and a scratch database. The
  * local broker speaks plaintext, so KAFKA_SSL is the one Blueprint value replaced; the TLS and SASL modes

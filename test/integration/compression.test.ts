@@ -4,7 +4,7 @@ import {
   createKafkaProducer,
   type Compression,
 } from '@telemetry-pulse/shared';
-import { runDlqCommand } from '../../services/processor/src/dlq/commands';
+import { runDlqCommand } from '../../services/processor/src/dlq/cli/run';
 import { readings } from '../support/events';
 import { BROKERS, quietLogger, testKafkaClientOptions, uniqueName, waitFor } from '../support/infra';
 import { kcatConsume, kcatProduce, requireKcat } from '../support/kcat';

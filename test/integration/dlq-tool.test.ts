@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Admin, IHeaders, Kafka, Producer } from 'kafkajs';
 import { ConfigError } from '@telemetry-pulse/shared';
-import { runDlqCommand } from '../../services/processor/src/dlq/commands';
+import { runDlqCommand } from '../../services/processor/src/dlq/cli/run';
 import { BROKERS, testKafka, uniqueName, waitFor } from '../support/infra';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -13,7 +13,7 @@ import {
   waitFor,
   type ScratchDatabase,
 } from '../support/infra';
-import { freePort } from '../support/reliability-process';
+import { freePort } from '../support/reliability/process';
 import { SASL_PASSWORD, SASL_USER, startSecureKafka, type SecureKafka } from '../support/secure-kafka';
 import { makeTestPki, type TestPki } from '../support/test-pki';
 

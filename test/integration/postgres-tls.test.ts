@@ -14,7 +14,7 @@ import pg from 'pg';
 import { createPool, toPgConnection } from '@telemetry-pulse/shared';
 import { quietLogger } from '../support/infra';
 import { RELIABILITY_DIR } from '../support/private-infra';
-import { startPrivatePostgres, type PrivatePostgres } from '../support/reliability-postgres';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/reliability/postgres';
 import { makeTestPki, type TestPki } from '../support/test-pki';
 
 /**

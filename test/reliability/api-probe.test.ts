@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { probe } from '../support/reliability-api-probe';
+import { probe } from '../support/reliability/api-probe';
 
 /**
  * The soak's API probe (scripts/bench/http-load.js in a child process) against a loopback server whose

@@ -1,14 +1,14 @@
 import { effectsFingerprint } from '../support/invariants';
 import { startPrivateInfra, type PrivateInfra } from '../support/private-infra';
-import { seededRandom } from '../support/reliability-load';
-import { formatTable, type ScenarioRow } from '../support/reliability-report';
-import type { ProcessorProcess } from '../support/reliability-fleet';
+import { seededRandom } from '../support/reliability/load';
+import { formatTable, type ScenarioRow } from '../support/reliability/report';
+import type { ProcessorProcess } from '../support/reliability/fleet';
 import {
   createScenario,
   processorAppName,
   type Scenario,
   type ScenarioOptions,
-} from '../support/reliability-scenario';
+} from '../support/reliability/scenario';
 import { waitFor } from '../support/infra';
 
 /**

@@ -7,8 +7,8 @@ import type { Processor } from '@telemetry-pulse/processor';
 import { startTestApi } from '../support/api';
 import { createScratchDatabase, waitFor, type ScratchDatabase } from '../support/infra';
 import { cleanStaleRuns, RELIABILITY_DIR } from '../support/private-infra';
-import { startPrivateKafka, type PrivateKafka } from '../support/reliability-kafka';
-import { alive } from '../support/reliability-process';
+import { startPrivateKafka, type PrivateKafka } from '../support/reliability/kafka';
+import { alive } from '../support/reliability/process';
 import { startTestProcessor } from '../support/processor';
 
 const KEY = 'ingest-key-0123456789abcdef';

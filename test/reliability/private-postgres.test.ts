@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startPrivatePostgres, type PrivatePostgres } from '../support/reliability-postgres';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/reliability/postgres';
 
 /**
  * Regression: a checkout under a directory the postgres user cannot enter (root's home, mode 0700) failed

@@ -2,9 +2,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '../support/infra';
 import { startPrivateInfra, type PrivateInfra } from '../support/private-infra';
-import { probe, probedRoutes, startApi } from '../support/reliability-api-probe';
-import { formatTable } from '../support/reliability-report';
-import { createScenario } from '../support/reliability-scenario';
+import { probe, probedRoutes, startApi } from '../support/reliability/api-probe';
+import { formatTable } from '../support/reliability/report';
+import { createScenario } from '../support/reliability/scenario';
 
 /**
  * Issue 8, scenario 10: a soak at half the maximum rate. The maximum is measured first on the same

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from './reliability-process';
+import { REPO_ROOT } from './reliability/process';
 
 /**
  * The single-node cluster of scripts/cluster.sh, as test/cluster sees it: its kubectl, helm and ctr, run as

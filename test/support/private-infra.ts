@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startPrivateKafka, type PrivateKafka } from './reliability-kafka';
-import { PG_HOME_FILE, pgCtl, startPrivatePostgres, type PrivatePostgres } from './reliability-postgres';
-import { REPO_ROOT, alive, cmdline, readIfExists } from './reliability-process';
+import { startPrivateKafka, type PrivateKafka } from './reliability/kafka';
+import { PG_HOME_FILE, pgCtl, startPrivatePostgres, type PrivatePostgres } from './reliability/postgres';
+import { REPO_ROOT, alive, cmdline, readIfExists } from './reliability/process';
 
 /**
  * The reliability suite's own Kafka broker and PostgreSQL, so its faults (SIGSTOP, kill -9, restart,
@@ -18,9 +18,9 @@ import { REPO_ROOT, alive, cmdline, readIfExists } from './reliability-process';
  * through a second proxy.
  */
 
-export { freePort } from './reliability-process';
-export type { PrivateKafka } from './reliability-kafka';
-export type { PrivatePostgres } from './reliability-postgres';
+export { freePort } from './reliability/process';
+export type { PrivateKafka } from './reliability/kafka';
+export type { PrivatePostgres } from './reliability/postgres';
 
 export const RELIABILITY_DIR = path.join(REPO_ROOT, '.local', 'reliability');
 

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { spawnKafkaJvm } from './reliability-kafka';
-import { REPO_ROOT, alive, execFileP, freePort, until } from './reliability-process';
+import { spawnKafkaJvm } from './reliability/kafka';
+import { REPO_ROOT, alive, execFileP, freePort, until } from './reliability/process';
 import type { TestPki } from './test-pki';
 
 /**

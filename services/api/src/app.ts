@@ -1,14 +1,15 @@
-import { migrate, once, type Logger, type Pool, type ReadinessReport } from '@telemetry-pulse/shared';
+import {
+  databaseCheck,
+  migrate,
+  once,
+  type Logger,
+  type Pool,
+  type ReadinessReport,
+} from '@telemetry-pulse/shared';
 import Koa, { type Middleware } from 'koa';
 import type { ApiConfig } from './config';
 import { createRateLimiter } from './domain/rate-limit';
-import type {
-  AggregatesStore,
-  AlertStore,
-  CatalogStore,
-  PipelineStore,
-  ReadingsStore,
-} from './domain/stores';
+import type { ApiStores } from './domain/stores';
 import { createAccessControl } from './adapters/http/access';
 import { createDocs } from './adapters/http/docs';
 import { corsFor, observeRequests, problemResponses, securityHeaders } from './adapters/http/middleware';
@@ -22,14 +23,6 @@ import type { KafkaTopicOffsets } from './adapters/kafka/topic-offsets';
 import { createAlertNotifications } from './adapters/postgres/alert-notifications';
 import { createLiveFeed } from './live-feed';
 import type { ApiMetrics } from './metrics';
-
-export interface ApiStores {
-  readonly catalog: CatalogStore;
-  readonly readings: ReadingsStore;
-  readonly aggregates: AggregatesStore;
-  readonly alerts: AlertStore;
-  readonly pipeline: PipelineStore;
-}
 
 export interface ApiDeps {
   readonly config: ApiConfig;
@@ -97,10 +90,7 @@ export function createApi(deps: ApiDeps): Api {
   });
 
   async function readiness(): Promise<ReadinessReport> {
-    const database = await pool
-      .query('SELECT 1')
-      .then(() => ({ ok: true }))
-      .catch((err: unknown) => ({ ok: false, detail: err instanceof Error ? err.message : String(err) }));
+    const database = await databaseCheck(pool);
     return { ready: database.ok, checks: { database } };
   }
 
@@ -133,10 +123,7 @@ export function createApi(deps: ApiDeps): Api {
     sse,
     docs: createDocs(),
     readiness,
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }),
+    metrics: metrics.registry,
     openApi,
   });
   const access = createAccessControl({

@@ -14,7 +14,7 @@ import {
 } from '@telemetry-pulse/shared';
 import { parseApiKeys, type ApiKey } from './domain/api-keys';
 
-/** Every API option: flag, environment variable, default. README's table is generated from this. */
+/** Every API option: flag, environment variable, default. docs/configuration.md's table is generated from this (npm run docs). */
 export const apiOptionSpecs = {
   ...databaseOptionSpecs,
   ...kafkaOptionSpecs,

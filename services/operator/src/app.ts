@@ -179,10 +179,7 @@ export function createOperator(deps: OperatorDeps): Operator {
     port: config.port,
     logger: log,
     readiness,
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }),
+    metrics: metrics.registry,
   });
 
   return {

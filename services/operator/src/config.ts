@@ -7,7 +7,7 @@ import {
   type OptionSpec,
 } from '@telemetry-pulse/shared/core';
 
-/** Every operator option: flag, environment variable, default. README's table is generated from this. */
+/** Every operator option: flag, environment variable, default. docs/configuration.md's table is generated from this (npm run docs). */
 export const operatorOptionSpecs = {
   kubeconfig: {
     flag: 'kubeconfig',

@@ -1,4 +1,5 @@
 import {
+  databaseCheck,
   createOpsServer,
   migrate,
   once,
@@ -94,10 +95,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   });
 
   async function readiness(): Promise<ReadinessReport> {
-    const database = await pool
-      .query('SELECT 1')
-      .then(() => ({ ok: true }))
-      .catch((err: unknown) => ({ ok: false, detail: err instanceof Error ? err.message : String(err) }));
+    const database = await databaseCheck(pool);
     const assignment = consumer.assignment();
     const partitions = assignment.flatMap((a) => a.partitions);
     // Only partitions still assigned here: one that moved to another member is that member's concern.
@@ -175,10 +173,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     port: config.port,
     logger: log,
     readiness,
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }),
+    metrics: metrics.registry,
   });
   let timer: NodeJS.Timeout | undefined;
   let maintaining: Promise<void> = Promise.resolve();

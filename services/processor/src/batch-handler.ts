@@ -6,23 +6,22 @@ import {
   markDeadLettersPublished,
   unpublishedDeadLetters,
 } from './adapters/postgres/dead-letters';
-import { createBatchRetry, describeError, isBatchFailure, type BatchRetryDeps } from './batch-retry';
-import { backoffMs } from './domain/failures';
+import {
+  createPartitionPolicy,
+  describeError,
+  isBatchFailure,
+  type PartitionPolicyDeps,
+} from './partition-policy';
 import { applyIsolating, type StepResult } from './domain/isolate';
 import { validateRecords, type RejectedRecord, type ValidReading } from './domain/plan-batch';
 import { createStuckPartitions, type StuckPartition, type StuckPartitions } from './stuck-partitions';
 
-export interface HandlerDeps extends ApplyDeps, BatchRetryDeps {
+export interface HandlerDeps extends ApplyDeps, PartitionPolicyDeps {
   readonly pool: Pool;
   readonly dlqProducer: MessageProducer;
   readonly group: string;
   readonly dlqTopic: string;
   readonly maxFutureSkewMs: number;
-  /**
-   * Attempts of a batch failing for a reason that is not transient before its records are applied in
-   * parts and the failing ones dead-lettered as PROCESSING_FAILED.
-   */
-  readonly failedBatchAttempts: number;
 }
 
 export interface BatchHandler {
@@ -45,9 +44,8 @@ export function createBatchHandler(
   stuck: StuckPartitions = createStuckPartitions((n) => deps.metrics.stuckPartitions.set(n)),
 ): BatchHandler {
   const now = deps.now ?? Date.now;
-  const random = deps.random ?? Math.random;
   const { metrics } = deps;
-  const retrying = createBatchRetry(deps);
+  const policy = createPartitionPolicy(deps);
 
   /** One transaction over `slice` (inclusive offsets), transient failures retried; undefined = abandon. */
   function applySlice(
@@ -60,7 +58,7 @@ export function createBatchHandler(
     const first = slice[0];
     const last = slice[slice.length - 1];
     if (!first || !last) throw new Error('applySlice needs at least one record');
-    return retrying(batch, 'apply batch', async (retry) => {
+    return policy.retrying(batch, 'apply batch', async (retry) => {
       const endTimer = metrics.txDuration.startTimer();
       try {
         const result = await applyBatch(deps, {
@@ -146,7 +144,7 @@ export function createBatchHandler(
     return { outcome: mergeOutcomes(outcomes), isolated };
   }
 
-  /** Counts a failed attempt; before the bound, pauses the partition for a backoff and gives the batch back. */
+  /** Counts a failed attempt, marks the partition stuck for /readyz and gives the batch back for a backoff. */
   function failed(batch: ConsumedBatch, err: unknown, attempts: number): void {
     const first = batch.records[0]?.offset ?? '';
     metrics.batchFailures.inc();
@@ -158,7 +156,7 @@ export function createBatchHandler(
       error: describeError(err),
       sinceMs: stuck.get(batch.topic, batch.partition)?.sinceMs ?? now(),
     });
-    const delayMs = deps.retryBaseMs + backoffMs(attempts, deps.retryBaseMs, deps.retryMaxMs, random);
+    const delayMs = policy.giveBack(batch, attempts);
     deps.logger.error(
       {
         err,
@@ -171,10 +169,6 @@ export function createBatchHandler(
       },
       'batch failed (not a transient failure); the partition waits and tries again, the others go on',
     );
-    // Given back uncommitted, the batch is fetched again once resumed; meanwhile the fetcher serves the
-    // other partitions (kafkajs waits for every batch of a fetch before fetching again).
-    batch.pause();
-    setTimeout(() => batch.resume(), delayMs).unref();
   }
 
   async function handle(batch: ConsumedBatch): Promise<void> {
@@ -195,7 +189,7 @@ export function createBatchHandler(
     let outcome: BatchOutcome | undefined;
     try {
       let isolated = 0;
-      if (attempts <= deps.failedBatchAttempts) {
+      if (policy.modeOf(attempts) === 'whole') {
         outcome = await applySlice(batch, records, valid, rejected);
       } else {
         deps.logger.warn(
@@ -216,7 +210,7 @@ export function createBatchHandler(
       // was rejected or isolated there is none to publish; otherwise (a redelivery included) look.
       const mayHaveDeadLetters = rejected.length > 0 || isolated > 0 || outcome.skippedRecords > 0;
       if (mayHaveDeadLetters) {
-        const published = await retrying(batch, 'publish dead letters', () =>
+        const published = await policy.retrying(batch, 'publish dead letters', () =>
           publishPending(batch, last.offset),
         );
         if (!published) return;

@@ -16,7 +16,7 @@ import {
 } from '@telemetry-pulse/shared';
 import { z } from 'zod';
 
-/** Every processor option: flag, environment variable, default. README's table is generated from this. */
+/** Every processor option: flag, environment variable, default. docs/configuration.md's table is generated from this (npm run docs). */
 export const processorOptionSpecs = {
   ...kafkaOptionSpecs,
   ...databaseOptionSpecs,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { runMain } from '@telemetry-pulse/shared';
-import { EXIT_INTERRUPTED, runDlqCommand } from './dlq/commands';
+import { EXIT_INTERRUPTED, runDlqCommand } from './dlq/cli/run';
 
 // Composition root of telemetry-dlq, the only place that touches `process`. Bad usage exits 2 via runMain.
 runMain(async () => {

@@ -78,10 +78,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       ready: sending,
       checks: { sending: sending ? { ok: true } : { ok: false, detail: 'not sending' } },
     }),
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }),
+    metrics: metrics.registry,
   });
 
   async function begin(): Promise<void> {

@@ -3,6 +3,7 @@ import {
   DEFAULT_DLQ_TOPIC,
   DEFAULT_TOPIC,
   kafkaOptionSpecs,
+  LOG_LEVELS,
   opt,
   parseIsoTimestamp,
   type OptionSpec,
@@ -10,7 +11,6 @@ import {
 import { z } from 'zod';
 
 const MAX_COUNT = Number.MAX_SAFE_INTEGER;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** An ISO-8601 instant, for `--backfill-end`. */
 const optionalInstant = () =>
@@ -27,7 +27,7 @@ const optionalInstant = () =>
       return ts.ms;
     });
 
-/** Every simulator option: flag, environment variable, default and meaning (`--help` and the README). */
+/** Every simulator option: flag, environment variable, default and meaning (`--help` and docs/configuration.md). */
 export const simulatorOptionSpecs = {
   sites: {
     flag: 'sites',

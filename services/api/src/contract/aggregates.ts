@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BUCKET_NAMES } from '../domain/buckets';
+import { BUCKET_NAMES } from './buckets';
 import { cursorParam, entityId, instant, instantParam, limitParam, page, sensorType } from './common';
 
 export const aggregateBucketSchema = z

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { ALERT_SEVERITIES } from '@telemetry-pulse/shared/core';
 import { csvEnumParam, cursorParam, entityId, instant, instantParam, limitParam, page } from './common';
 
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 
 export const alertSchema = z
   .object({
@@ -12,7 +12,7 @@ export const alertSchema = z
     site_id: entityId('Site'),
     zone_id: entityId('Zone'),
     sensor_type: z.string().describe('The sensor kind, or `device` for the silent-device rule.'),
-    severity: z.enum(SEVERITIES),
+    severity: z.enum(ALERT_SEVERITIES),
     status: z.enum(ALERT_STATUSES),
     message: z.string(),
     opened_at: instant('Event time at which the condition had held for the rule duration.'),
@@ -35,7 +35,7 @@ export type Alert = z.infer<typeof alertSchema>;
 export const alertsQuery = z
   .strictObject({
     status: csvEnumParam(ALERT_STATUSES, 'Statuses').optional(),
-    severity: csvEnumParam(SEVERITIES, 'Severities').optional(),
+    severity: csvEnumParam(ALERT_SEVERITIES, 'Severities').optional(),
     site_id: entityId('Site').optional(),
     zone_id: entityId('Zone').optional(),
     device_id: entityId('Device').optional(),

@@ -7,3 +7,4 @@ export * from './pipeline';
 export * from './live';
 export * from './compat';
 export * from './ingest';
+export * from './buckets';

@@ -1,3 +1,5 @@
+import type { BucketName } from '../contract/buckets';
+
 /**
  * Aggregate bucket widths the API serves. Which stored windows answer each range is decided by the
  * storage tiers (domain/tiers.ts): 1 h and 1 d from their own tiers, or summed from 15 m without them.
@@ -7,13 +9,7 @@ export const BUCKETS = {
   '15m': { seconds: 900 },
   '1h': { seconds: 3600 },
   '1d': { seconds: 86_400 },
-} as const;
-
-export type BucketName = keyof typeof BUCKETS;
-export const BUCKET_NAMES = Object.keys(BUCKETS) as [BucketName, ...BucketName[]];
-
-/** The compatibility routes' `window` values: stored widths only. */
-export const WINDOW_NAMES = ['5m', '15m'] as const satisfies readonly BucketName[];
+} as const satisfies Record<BucketName, { seconds: number }>;
 
 /** Rounds an instant down to its bucket's start; buckets are aligned to the Unix epoch (UTC days). */
 export function alignDownMs(ms: number, seconds: number): number {

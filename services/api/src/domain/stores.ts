@@ -165,6 +165,15 @@ export interface PipelineStore {
 }
 
 /** Newest offsets of a topic's partitions, from the broker. */
+/** Every store the routes read and write through; adapters/postgres has the one implementation. */
+export interface ApiStores {
+  readonly catalog: CatalogStore;
+  readonly readings: ReadingsStore;
+  readonly aggregates: AggregatesStore;
+  readonly alerts: AlertStore;
+  readonly pipeline: PipelineStore;
+}
+
 export interface TopicOffsets {
   highWatermarks(topic: string): Promise<{ partition: number; high: number; low: number }[]>;
 }

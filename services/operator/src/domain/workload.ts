@@ -38,7 +38,7 @@ export function kafkaEnv(spec: PipelineSpec, clientId: string): EnvVar[] {
   return env;
 }
 
-/** The variables each service reads (see the README option tables). */
+/** The variables each service reads (see the option tables of docs/configuration.md). */
 export function componentEnv(
   p: PipelineRef,
   spec: PipelineSpec,

@@ -100,8 +100,10 @@ export function formatHelp(usage: string, summary: string, specs: OptionSpecs): 
   return lines.join('\n');
 }
 
-/** Markdown table of the options, for the README. */
-export function formatOptionsTable(specs: OptionSpecs): string {
+/** Markdown table of the options, for docs/configuration.md and docs/dlq.md (scripts/docs.ts). */
+export function formatOptionsTable(
+  specs: Readonly<Record<string, Pick<OptionSpec, 'flag' | 'env' | 'defaultText' | 'help'>>>,
+): string {
   const rows = ['| Flag | Environment | Default | Meaning |', '| --- | --- | --- | --- |'];
   for (const spec of Object.values(specs)) {
     rows.push(

@@ -2,3 +2,4 @@ export * from './options';
 export * from './pool';
 export * from './migrate';
 export * from './tls';
+export * from './readiness';

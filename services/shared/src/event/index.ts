@@ -3,3 +3,4 @@ export * from './timestamp';
 export * from './printable';
 export * from './schema';
 export * from './topics';
+export * from './severity';

@@ -13,8 +13,14 @@ export interface OpsServerOptions {
   readonly logger: Logger;
   /** /readyz: 200 when ready, 503 otherwise, with the individual checks as JSON. */
   readonly readiness: () => Promise<ReadinessReport>;
-  /** /metrics in the Prometheus text format. */
-  readonly metrics: () => Promise<{ contentType: string; body: string }>;
+  /** /metrics in the Prometheus text format: the service's registry. */
+  readonly metrics: MetricsSource;
+}
+
+/** What /metrics serves: a registry's text and its content type (prom-client's Registry is one). */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
 }
 
 export interface OpsServer {
@@ -46,7 +52,7 @@ export function createOpsServer(opts: OpsServerOptions): OpsServer {
       return;
     }
     if (path === '/metrics') {
-      opts.metrics().then((m) => reply(200, m.contentType, m.body), fail);
+      opts.metrics.metrics().then((body) => reply(200, opts.metrics.contentType, body), fail);
       return;
     }
     reply(404, 'text/plain', 'not found: try /healthz, /readyz or /metrics\n');

@@ -4,15 +4,10 @@ import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type SASLOption
 import type { Logger } from '../log';
 import { registerCompressionCodecs } from './codecs';
 import { classifyKafkaError, KafkaFatalError } from './fatal';
+import { kafkajsLogMethod } from './log-level';
 import { filterKafkajsNegativeTimeoutWarning } from './negative-timeout-warning';
 import type { KafkaConnection } from './options';
 
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
 const KEEP_ALIVE_DELAY_MS = 60_000; // as kafkajs' own socket factory
 
 export interface KafkaClientOptions {
@@ -85,8 +80,7 @@ export function createKafkaClient(conn: KafkaConnection, logger: Logger, opts: K
           report(fields['broker'], { message, cause: { message: fields['error'] } });
         }
         if (reported) return; // the one fatal line says it all; no retry chatter after it
-        const method = LEVELS[level] ?? 'info';
-        log[method](fields, message);
+        log[kafkajsLogMethod(level, message, fields)](fields, message);
       },
   };
   // A fresh plain object: the config's is frozen, and kafkajs writes into the one it is handed.

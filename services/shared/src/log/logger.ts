@@ -1,8 +1,9 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino from 'pino';
+import type { LOG_LEVELS } from '../config/service-options';
 
 export type Logger = pino.Logger;
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Field paths whose values never reach a log line. */
 export const REDACT_PATHS = [

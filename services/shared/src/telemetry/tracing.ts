@@ -47,8 +47,8 @@ export function tracingRequested(env: TracingOptions['env']): boolean {
 /**
  * Starts the OpenTelemetry Node SDK for traces only (metrics stay with prom-client, logs with pino):
  * HTTP, koa and pg are instrumented automatically, Kafka by hand in the shared producer and consumer.
- * Must run before `pg`, `http` or `koa` are first required, which is why each service loads it from a
- * `tracing-bootstrap` module imported first by its `main.ts`. The OTLP/HTTP exporter reads the standard
+ * Must run before `pg`, `http` or `koa` are first required, which is why `runService` (service.ts) calls
+ * it before it loads the service's definition. The OTLP/HTTP exporter reads the standard
  * `OTEL_EXPORTER_OTLP_*` variables, the batch processor `OTEL_BSP_*`, the sampler `OTEL_TRACES_SAMPLER*`.
  */
 export function startTracing(opts: TracingOptions): Tracing {

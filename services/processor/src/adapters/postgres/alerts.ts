@@ -1,16 +1,21 @@
-import type { Pool, PoolClient } from '@telemetry-pulse/shared';
+import type { AlertSeverity, Pool, PoolClient } from '@telemetry-pulse/shared';
 import {
-  evaluateThreshold,
+  evaluateThresholdWork,
   findSilentDevices,
+  firstReadingByDevice,
+  groupThresholdWork,
   parseThresholdState,
-  rearmAfterPersonResolved,
+  rearmResolvedByPeople,
   resolveSilence,
   silenceRules,
+  stateKey,
+  withOpenAlert,
   type AlertRule,
   type SilenceAction,
   type ThresholdAction,
   type ThresholdRule,
   type ThresholdState,
+  type ThresholdWork,
 } from '../../domain/alerts';
 import type { AcceptedReading } from '../../domain/plan-batch';
 import type { PartitionClock } from '../../domain/watermark';
@@ -60,47 +65,12 @@ async function applyThresholdRules(
   rules: readonly ThresholdRule[],
   inserted: readonly AcceptedReading[],
 ): Promise<{ actions: ThresholdAction[]; skipped: number }> {
-  const work: { rule: ThresholdRule; deviceId: string; readings: AcceptedReading[] }[] = [];
-  for (const rule of rules) {
-    const byDevice = new Map<string, AcceptedReading[]>();
-    for (const r of inserted) {
-      if (r.sensorType !== rule.sensorType || r.lateness === 'too_late') continue;
-      const list = byDevice.get(r.deviceId);
-      if (list) list.push(r);
-      else byDevice.set(r.deviceId, [r]);
-    }
-    for (const [deviceId, readings] of byDevice) work.push({ rule, deviceId, readings });
-  }
+  const work = groupThresholdWork(rules, inserted);
   if (work.length === 0) return { actions: [], skipped: 0 };
-  work.sort((a, b) => compare(a.deviceId, b.deviceId) || compare(a.rule.id, b.rule.id));
-
-  const { rows } = await client.query<{ device_id: string; rule_id: string; state: unknown }>(
-    `SELECT s.device_id, s.rule_id, s.state FROM alert_rule_state s
-       JOIN unnest($1::text[], $2::text[]) AS k(device_id, rule_id) USING (device_id, rule_id)
-      ORDER BY s.device_id, s.rule_id
-        FOR UPDATE OF s`,
-    [work.map((w) => w.deviceId), work.map((w) => w.rule.id)],
-  );
-  const states = new Map<string, ThresholdState>();
-  for (const row of rows) {
-    const parsed = parseThresholdState(row.state);
-    // A state written by an incompatible version starts afresh rather than stopping the pipeline.
-    if (parsed.ok) states.set(`${row.device_id}\u0000${row.rule_id}`, parsed.state);
-  }
-  const rearmed = await rearmResolvedByPeople(client, work, states);
-
-  const actions: ThresholdAction[] = [];
-  const changed: { deviceId: string; ruleId: string; state: ThresholdState }[] = [];
-  let skipped = 0;
-  for (const w of work) {
-    const key = `${w.deviceId}\u0000${w.rule.id}`;
-    const result = evaluateThreshold(w.rule, states.get(key), w.readings);
-    actions.push(...result.actions);
-    skipped += result.skippedOutOfOrder;
-    if (result.changed || rearmed.has(key)) {
-      changed.push({ deviceId: w.deviceId, ruleId: w.rule.id, state: result.state });
-    }
-  }
+  const loaded = await lockStates(client, work);
+  const open = withOpenAlert(work, loaded);
+  const { states, rearmed } = rearmResolvedByPeople(open, loaded, await lockUnresolved(client, open));
+  const { actions, changed, skipped } = evaluateThresholdWork(work, states, rearmed);
   if (changed.length > 0) {
     await client.query(
       `INSERT INTO alert_rule_state (device_id, rule_id, state)
@@ -116,18 +86,33 @@ async function applyThresholdRules(
   return { actions, skipped };
 }
 
-/**
- * Reconciles the engine's open alerts with the rows: locks each unresolved alert the loaded states say is
- * open (in key order), so a person's resolve waits for this transaction instead of slipping between its
- * check and its escalate or resolve; a state whose alert has no unresolved row any more was resolved by a
- * person, and is re-armed in `states` (see rearmAfterPersonResolved). Returns the keys re-armed.
- */
-async function rearmResolvedByPeople(
+/** Loads and locks the stored rule states of the batch's (device, rule) pairs, in key order. */
+async function lockStates(
   client: PoolClient,
-  work: readonly { rule: ThresholdRule; deviceId: string }[],
-  states: Map<string, ThresholdState>,
-): Promise<Set<string>> {
-  const open = work.filter((w) => states.get(`${w.deviceId}\u0000${w.rule.id}`)?.open);
+  work: readonly ThresholdWork[],
+): Promise<Map<string, ThresholdState>> {
+  const { rows } = await client.query<{ device_id: string; rule_id: string; state: unknown }>(
+    `SELECT s.device_id, s.rule_id, s.state FROM alert_rule_state s
+       JOIN unnest($1::text[], $2::text[]) AS k(device_id, rule_id) USING (device_id, rule_id)
+      ORDER BY s.device_id, s.rule_id
+        FOR UPDATE OF s`,
+    [work.map((w) => w.deviceId), work.map((w) => w.rule.id)],
+  );
+  const states = new Map<string, ThresholdState>();
+  for (const row of rows) {
+    const parsed = parseThresholdState(row.state);
+    // A state written by an incompatible version starts afresh rather than stopping the pipeline.
+    if (parsed.ok) states.set(stateKey(row.device_id, row.rule_id), parsed.state);
+  }
+  return states;
+}
+
+/**
+ * Locks each unresolved alert of the pairs whose state says it is open (in key order), so a person's
+ * resolve waits for this transaction instead of slipping between its check and its escalate or resolve.
+ * Returns the keys that still have an unresolved row; the others were resolved by a person.
+ */
+async function lockUnresolved(client: PoolClient, open: readonly ThresholdWork[]): Promise<Set<string>> {
   if (open.length === 0) return new Set();
   const { rows } = await client.query<{ device_id: string; rule_id: string }>(
     `SELECT a.device_id, a.rule_id FROM alerts a
@@ -137,16 +122,7 @@ async function rearmResolvedByPeople(
         FOR UPDATE OF a`,
     [open.map((w) => w.deviceId), open.map((w) => w.rule.id)],
   );
-  const unresolved = new Set(rows.map((r) => `${r.device_id}\u0000${r.rule_id}`));
-  const rearmed = new Set<string>();
-  for (const w of open) {
-    const key = `${w.deviceId}\u0000${w.rule.id}`;
-    const state = states.get(key);
-    if (state === undefined || unresolved.has(key)) continue;
-    states.set(key, rearmAfterPersonResolved(w.rule, state));
-    rearmed.add(key);
-  }
-  return rearmed;
+  return new Set(rows.map((r) => stateKey(r.device_id, r.rule_id)));
 }
 
 async function applyThresholdAction(client: PoolClient, a: ThresholdAction): Promise<void> {
@@ -193,9 +169,7 @@ async function silenceActions(
   clock: PartitionClock,
 ): Promise<SilenceAction[]> {
   const actions: SilenceAction[] = [];
-  const firstNew = new Map<string, number>();
-  for (const r of inserted)
-    firstNew.set(r.deviceId, Math.min(firstNew.get(r.deviceId) ?? Infinity, r.tsEventMs));
+  const firstNew = firstReadingByDevice(inserted);
   if (firstNew.size > 0) {
     const { rows } = await client.query<{ device_id: string }>(
       `SELECT device_id FROM alerts WHERE rule_id = $1 AND status <> 'resolved' AND device_id = ANY($2::text[])`,
@@ -275,17 +249,8 @@ async function resolveAlert(
   );
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Alert severities, as the alerts table's CHECK constraint lists them. */
-export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
-
 /** Alerts not resolved yet, by severity; every severity present, zero when none is open. */
-export async function countOpenAlerts(
-  pool: Pool,
-): Promise<Record<(typeof ALERT_SEVERITIES)[number], number>> {
+export async function countOpenAlerts(pool: Pool): Promise<Record<AlertSeverity, number>> {
   const { rows } = await pool.query<{ severity: string; open: string }>(
     `SELECT severity, count(*) AS open FROM alerts WHERE status <> 'resolved' GROUP BY severity`,
   );

@@ -46,3 +46,14 @@ export {
   type ParseThresholdStateResult,
   type ThresholdState,
 } from './threshold-state';
+export {
+  evaluateThresholdWork,
+  firstReadingByDevice,
+  groupThresholdWork,
+  rearmResolvedByPeople,
+  stateKey,
+  withOpenAlert,
+  type BatchEvaluation,
+  type BatchReading,
+  type ThresholdWork,
+} from './batch';

@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { SENSOR_TYPES, type SensorType } from '@telemetry-pulse/shared/core';
+import {
+  ALERT_SEVERITIES,
+  SENSOR_TYPES,
+  type AlertSeverity,
+  type SensorType,
+} from '@telemetry-pulse/shared/core';
 
-/** Alert severities, lowest first; the order is the escalation order. */
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+/** Alert severities, lowest first; the order is the escalation order (defined once, in shared). */
+export const SEVERITIES = ALERT_SEVERITIES;
+export type Severity = AlertSeverity;
 
 /** Position of a severity in {@link SEVERITIES}: a higher rank is more severe. */
 export function severityRank(severity: Severity): number {

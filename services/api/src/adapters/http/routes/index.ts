@@ -1,7 +1,6 @@
-import type { Logger, ReadinessReport } from '@telemetry-pulse/shared';
-import type { ApiStores } from '../../../app';
+import type { Logger, MetricsSource, ReadinessReport } from '@telemetry-pulse/shared';
 import type { ApiConfig } from '../../../config';
-import type { TopicOffsets } from '../../../domain/stores';
+import type { ApiStores, TopicOffsets } from '../../../domain/stores';
 import type { createDocs } from '../docs';
 import type { Route } from '../route';
 import type { SseStreams } from '../sse';
@@ -26,7 +25,7 @@ export function apiRoutes(deps: {
   sse: SseStreams;
   docs: ReturnType<typeof createDocs>;
   readiness: () => Promise<ReadinessReport>;
-  metrics: () => Promise<{ contentType: string; body: string }>;
+  metrics: MetricsSource;
   openApi: () => Record<string, unknown>;
 }): Route[] {
   const { stores, config, now } = deps;

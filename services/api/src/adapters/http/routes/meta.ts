@@ -1,4 +1,4 @@
-import type { ReadinessReport } from '@telemetry-pulse/shared';
+import type { MetricsSource, ReadinessReport } from '@telemetry-pulse/shared';
 import { z } from 'zod';
 import { streamTokenSchema } from '../../../contract/live';
 import type { ApiKey } from '../../../domain/api-keys';
@@ -17,7 +17,7 @@ export function metaRoutes(deps: {
   docs: ReturnType<typeof createDocs>;
   sse: SseStreams;
   readiness: () => Promise<ReadinessReport>;
-  metrics: () => Promise<{ contentType: string; body: string }>;
+  metrics: MetricsSource;
   config: { readonly apiKeys: readonly ApiKey[] };
   now: () => number;
 }): Route[] {
@@ -137,9 +137,9 @@ export function metaRoutes(deps: {
       unlimited: true,
       produces: { contentType: 'text/plain', description: 'Prometheus text exposition format.' },
       async handler(ctx) {
-        const m = await deps.metrics();
-        ctx.type = m.contentType;
-        ctx.body = m.body;
+        const body = await deps.metrics.metrics();
+        ctx.type = deps.metrics.contentType;
+        ctx.body = body;
       },
     }),
   ];
