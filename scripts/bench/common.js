@@ -165,7 +165,17 @@ function pregenerateMessages(simulator, settings, n, toMessage = (m) => m) {
   return messages;
 }
 
+/** Records the processors of `group` applied from `topic`: the sum of their next offsets in PostgreSQL. */
+async function applied(pool, group, topic) {
+  const { rows } = await pool.query(
+    'SELECT coalesce(sum(greatest(next_offset, 0)), 0)::bigint AS n FROM consumer_offsets WHERE consumer_group = $1 AND topic = $2',
+    [group, topic],
+  );
+  return Number(rows[0].n);
+}
+
 module.exports = {
+  applied,
   loadCompiledServices,
   pregenerateMessages,
   ROOT,

@@ -24,6 +24,7 @@ const {
   withAdmin,
   rssMiB,
   percentile,
+  applied,
 } = require('./common');
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -200,14 +201,6 @@ function spawnProcessor(dbUrl, topic, group, port, extraEnv = {}) {
     env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-}
-
-async function applied(pool, group, topic) {
-  const { rows } = await pool.query(
-    'SELECT coalesce(sum(greatest(next_offset, 0)), 0)::bigint AS n FROM consumer_offsets WHERE consumer_group = $1 AND topic = $2',
-    [group, topic],
-  );
-  return Number(rows[0].n);
 }
 
 async function waitReady(port, timeoutMs = 60_000) {

@@ -24,6 +24,7 @@ const {
   migrateDatabase,
   waitOk,
   stopChild,
+  applied,
   rssMiB,
 } = require('./common');
 
@@ -210,14 +211,6 @@ function spawnProcessor(dbUrl, topic, group, port) {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-}
-
-async function applied(pool, group, topic) {
-  const { rows } = await pool.query(
-    'SELECT coalesce(sum(greatest(next_offset, 0)), 0)::bigint AS n FROM consumer_offsets WHERE consumer_group = $1 AND topic = $2',
-    [group, topic],
-  );
-  return Number(rows[0].n);
 }
 
 /** Transactions slower than 250 ms so far, from the processor's histogram. */
