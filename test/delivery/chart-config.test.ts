@@ -243,6 +243,7 @@ describe('chart contents', () => {
       OPERATOR_LEASE_NAME: 'telemetry-operator-leader',
       OPERATOR_LEASE_NAMESPACE: 'telemetry',
       POD_NAME: 'metadata.name',
+      POD_UID: 'metadata.uid',
       POD_NAMESPACE: 'metadata.namespace',
       OPERATOR_PORT: '9466',
       LOG_LEVEL: 'info',

@@ -249,25 +249,27 @@ export function toProcessorConfig(o: ProcessorOptions): ProcessorConfig {
   if (o.rawRetentionMs <= o.lateHorizonMs) {
     problems.push('PROCESSOR_RAW_RETENTION must exceed PROCESSOR_LATE_HORIZON');
   }
+  // A roll-up width that is also a window (PROCESSOR_WINDOWS=5m,15m,1h) is that window, aggregated from the
+  // raw readings: it is not rolled up a second time.
+  const rollups = o.rollups.filter((secs) => !o.windows.includes(secs));
   for (const [secs, keepMs] of o.windowRetention) {
-    if (!o.windows.includes(secs) && !o.rollups.includes(secs)) {
+    if (!o.windows.includes(secs) && !rollups.includes(secs)) {
       problems.push(`PROCESSOR_WINDOW_RETENTION names ${secs} s, which is neither a window nor a roll-up`);
     }
     if (keepMs <= o.lateHorizonMs) {
       problems.push('PROCESSOR_WINDOW_RETENTION must keep each width longer than PROCESSOR_LATE_HORIZON');
     }
   }
-  for (const secs of o.rollups) {
-    if (o.windows.includes(secs)) problems.push(`PROCESSOR_ROLLUPS ${secs} s is already a window`);
-    else if (rollupSourceSeconds(o.windows, [secs]) === null) {
+  for (const secs of rollups) {
+    if (rollupSourceSeconds(o.windows, [secs]) === null) {
       problems.push(`PROCESSOR_ROLLUPS ${secs} s is not a multiple of any PROCESSOR_WINDOWS width`);
     }
   }
-  if (o.rollups.length > 1 && rollupSourceSeconds(o.windows, o.rollups) === null) {
+  if (rollups.length > 1 && rollupSourceSeconds(o.windows, rollups) === null) {
     problems.push('PROCESSOR_ROLLUPS must all be multiples of one PROCESSOR_WINDOWS width');
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ ...omitKafkaOptions(o), kafka });
+  return Object.freeze({ ...omitKafkaOptions(o), rollups, kafka });
 }
 
 /** The widest window width that tiles every roll-up width (900 s for 1 h and 1 d), or null. */

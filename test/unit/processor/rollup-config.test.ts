@@ -1,0 +1,29 @@
+import { parseOptions } from '@telemetry-pulse/shared';
+import { processorOptionSpecs, toProcessorConfig } from '@telemetry-pulse/processor';
+
+/** PROCESSOR_ROLLUPS beside PROCESSOR_WINDOWS: the chart's HPA example aggregates 1 h windows from raw. */
+function config(env: Record<string, string>) {
+  const parsed = parseOptions(processorOptionSpecs, [], {
+    KAFKA_BROKERS: 'k:9092',
+    DATABASE_URL: 'postgres://x/y',
+    ...env,
+  });
+  if (parsed.help) throw new Error('help');
+  return toProcessorConfig(parsed.config);
+}
+
+describe('processor roll-up options', () => {
+  it('rolls up 1 h and 1 d from the 15 m windows by default', () => {
+    expect(config({}).rollups).toEqual([3600, 86_400]);
+  });
+
+  it('takes a roll-up width that is also a window as that window, not as an error', () => {
+    const c = config({ PROCESSOR_WINDOWS: '5m,15m,1h' });
+    expect(c.windows).toEqual([300, 900, 3600]);
+    expect(c.rollups).toEqual([86_400]);
+  });
+
+  it('still refuses a roll-up that no window divides', () => {
+    expect(() => config({ PROCESSOR_WINDOWS: '7m', PROCESSOR_ROLLUPS: '1h' })).toThrow(/not a multiple/);
+  });
+});
