@@ -1,7 +1,7 @@
 'use strict';
 // Helpers shared by the benchmark scripts (plain JS over the compiled services; run through
 // scripts/with-infra.sh so Kafka, PostgreSQL and dist/ exist).
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
@@ -174,8 +174,29 @@ async function applied(pool, group, topic) {
   return Number(rows[0].n);
 }
 
+/** The compiled processor CLI in its own process, consuming `topic` as `group` into `dbUrl`. */
+function spawnProcessor(dbUrl, topic, group, port, extraEnv = {}) {
+  const env = {
+    DATABASE_URL: dbUrl,
+    KAFKA_BROKERS: BROKERS.join(','),
+    PROCESSOR_TOPIC: topic,
+    PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
+    PROCESSOR_GROUP_ID: group,
+    PROCESSOR_PORT: String(port),
+    PROCESSOR_HOST: '127.0.0.1',
+    ...extraEnv,
+  };
+  // BENCH_NODE_ARGS: extra node flags for the processor, e.g. --cpu-prof to see where its time goes.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'services/processor/dist/main.js')], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
 module.exports = {
   applied,
+  spawnProcessor,
   loadCompiledServices,
   pregenerateMessages,
   ROOT,

@@ -6,7 +6,7 @@
 //   2. a raw COPY of the same rows into a table identical to raw_events,
 //   3. the processor (compiled CLI, its own process) draining the same backlog,
 // then a soak at half the processor's rate for latency (produce -> stored raw row) and memory (RSS).
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { randomUUID } = require('node:crypto');
 const { parseArgs } = require('node:util');
@@ -25,6 +25,7 @@ const {
   rssMiB,
   percentile,
   applied,
+  spawnProcessor,
 } = require('./common');
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -181,26 +182,6 @@ async function rawCopy(dbUrl, messages) {
   await client.query('DROP TABLE raw_copy');
   await client.end();
   return { rate: messages.length / elapsed, elapsed };
-}
-
-/** The compiled processor CLI in its own process, consuming `topic` as `group` into `dbUrl`. */
-function spawnProcessor(dbUrl, topic, group, port, extraEnv = {}) {
-  const env = {
-    DATABASE_URL: dbUrl,
-    KAFKA_BROKERS: BROKERS.join(','),
-    PROCESSOR_TOPIC: topic,
-    PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
-    PROCESSOR_GROUP_ID: group,
-    PROCESSOR_PORT: String(port),
-    PROCESSOR_HOST: '127.0.0.1',
-    ...extraEnv,
-  };
-  // BENCH_NODE_ARGS: extra node flags for the processor, e.g. --cpu-prof to see where its time goes.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'services/processor/dist/main.js')], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
 }
 
 async function waitReady(port, timeoutMs = 60_000) {

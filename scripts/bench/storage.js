@@ -9,7 +9,7 @@
 //   3. the oldest partition (--drop-rows rows) dropped by the processor's own drop code while the
 //      processor drains the backlog again, with a probe inserting one row every 20 ms to catch a stall.
 // Heavy: about 20 GB of disk and 15-30 min for 100 M rows. Run it niced, once.
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const pg = require('pg');
@@ -25,6 +25,7 @@ const {
   waitOk,
   stopChild,
   applied,
+  spawnProcessor,
   rssMiB,
 } = require('./common');
 
@@ -195,24 +196,6 @@ async function resetDrain(pool) {
   await pool.query('VACUUM (ANALYZE) window_aggregates');
 }
 
-function spawnProcessor(dbUrl, topic, group, port) {
-  return spawn(process.execPath, [path.join(ROOT, 'services/processor/dist/main.js')], {
-    env: {
-      ...process.env,
-      ...KEEP_ALL,
-      DATABASE_URL: dbUrl,
-      KAFKA_BROKERS: BROKERS.join(','),
-      PROCESSOR_TOPIC: topic,
-      PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
-      PROCESSOR_GROUP_ID: group,
-      PROCESSOR_PORT: String(port),
-      PROCESSOR_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
 /** Transactions slower than 250 ms so far, from the processor's histogram. */
 async function slowTransactions(port) {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -230,7 +213,7 @@ async function drain(db, pool, topic, total, during) {
   await resetDrain(pool);
   const group = uid('bench-storage');
   const port = 19470;
-  const child = spawnProcessor(db.url, topic, group, port);
+  const child = spawnProcessor(db.url, topic, group, port, KEEP_ALL);
   try {
     await waitOk(`http://127.0.0.1:${port}/readyz`, 120_000);
     const started = Date.now();
