@@ -69,6 +69,18 @@ export async function createScratchDatabase(): Promise<ScratchDatabase> {
  * retrying while a session is still leaving (55006). Bounded: about 15 s.
  */
 async function dropDatabase(c: pg.Client, name: string): Promise<void> {
+  // pg-pool's end() resolves once it has *sent* its clients' Terminate, before the server has closed them;
+  // FORCE would then hit those leaving sessions with 57P01, which their pool (its idle listener still
+  // attached) re-emits as an unhandled 'error' in the test. Let them leave first (bounded: 2 s).
+  for (let waited = 0; waited < 2_000; waited += 50) {
+    const { rows } = await c.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+      [name],
+    );
+    if ((rows[0]?.n ?? 0) === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   try {
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     return;
