@@ -120,6 +120,18 @@ describe.each(scenarios.map((s) => s.name))('chart scenario %s', (name) => {
     }
   });
 
+  it('makes every container report its last log lines when it fails without a termination message', () => {
+    for (const pod of podsOf(objectsOf(name))) {
+      for (const c of containersOf(pod)) {
+        const where = `${describeObject(pod.owner)} ${c.name}`;
+        expect({ where, policy: c.terminationMessagePolicy }).toEqual({
+          where,
+          policy: 'FallbackToLogsOnError',
+        });
+      }
+    }
+  });
+
   it('gives every long-running container probes on its own port and resources', () => {
     for (const pod of podsOf(objectsOf(name)).filter((p) => p.owner.kind === 'Deployment')) {
       for (const c of pod.spec.containers) {

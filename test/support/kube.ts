@@ -460,6 +460,7 @@ export interface Container {
   readinessProbe?: Probe;
   startupProbe?: Probe;
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
 }
 
 export interface Probe {

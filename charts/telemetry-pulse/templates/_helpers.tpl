@@ -312,12 +312,16 @@ topologySpreadConstraints:
 {{- end }}
 {{- end }}
 
-{{/* The container fields every container shares: image, security context, /tmp. */}}
+{{/*
+The container fields every container shares: image, security context, and the last log lines as the
+termination message of a container that fails without writing one (a crash loop's cause in the pod's status).
+*/}}
 {{- define "telemetry-pulse.containerCommon" -}}
 image: {{ include "telemetry-pulse.image" . }}
 imagePullPolicy: {{ .root.Values.image.pullPolicy }}
 securityContext:
   {{- toYaml .root.Values.containerSecurityContext | nindent 2 }}
+terminationMessagePolicy: FallbackToLogsOnError
 {{- end }}
 
 {{/* The writable /tmp of a read-only root file system. */}}
