@@ -123,9 +123,13 @@ describe('desiredObjects', () => {
         seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(containerOf(d).securityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
         allowPrivilegeEscalation: false,
         readOnlyRootFilesystem: true,
         capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(podOf(d).volumes.map((v) => v.name)).toContain('tmp');
     }

@@ -19,7 +19,7 @@ function asStored(o: KubeObject): KubeObject {
         strategy?: unknown;
         template: { spec: { containers: Record<string, unknown>[] } };
       };
-      spec.strategy = { type: 'RollingUpdate' };
+      spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
       spec.template.spec.containers.forEach((ctr) => (ctr.terminationMessagePath = '/dev/termination-log'));
       (c as { status?: unknown }).status = { readyReplicas: 1 };
     }

@@ -28,6 +28,7 @@ export function labels(p: PipelineRef, component?: Component): Record<string, st
     'app.kubernetes.io/name': 'telemetry-pulse',
     'app.kubernetes.io/instance': p.name,
     'app.kubernetes.io/managed-by': MANAGED_BY,
+    'app.kubernetes.io/part-of': 'telemetry-pulse',
     [PIPELINE_LABEL]: p.name,
     ...(component ? { 'app.kubernetes.io/component': component } : {}),
   };

@@ -9,11 +9,22 @@ import {
 } from './names';
 import type { PipelineSpec, ResourceRequirements, SecretKeyRef } from './spec';
 import type { KubeObject } from './types';
+import {
+  CONTAINER_SECURITY_CONTEXT,
+  DEFAULT_RESOURCES,
+  POD_SECURITY_CONTEXT,
+  probes,
+  REVISION_HISTORY_LIMIT,
+  strategy,
+  TERMINATION_GRACE_SECONDS,
+  TMP_SIZE_LIMIT,
+  topologySpread,
+} from './workload-defaults';
 
 type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: SecretKeyRef } };
 
 const RULES_DIR = '/etc/telemetry-pulse';
-const UID = 1000; // the images' non-root user
+const RULES_FILE = 'alert-rules.json';
 
 const secretEnv = (name: string, ref: SecretKeyRef): EnvVar => ({
   name,
@@ -58,7 +69,7 @@ export function componentEnv(
         { name: 'PROCESSOR_GROUP_ID', value: spec.processor.groupId },
         { name: 'PROCESSOR_TOPIC_PARTITIONS', value: String(spec.topic.partitions) },
         { name: 'PROCESSOR_PORT', value: port },
-        ...(rules ? [{ name: 'ALERT_RULES_FILE', value: `${RULES_DIR}/alert-rules.json` }] : []),
+        ...(rules ? [{ name: 'ALERT_RULES_FILE', value: `${RULES_DIR}/${RULES_FILE}` }] : []),
       ];
     case 'api':
       return [
@@ -80,33 +91,36 @@ export function componentEnv(
   }
 }
 
-const probe = (path: string, periodSeconds: number) => ({
-  httpGet: { path, port: 'http' },
-  periodSeconds,
-  timeoutSeconds: 3,
-  failureThreshold: 3,
-});
-
 export interface WorkloadOptions {
   readonly component: Component;
   /** Omitted when something else (KEDA) owns the replica count. */
   readonly replicas: number | undefined;
+  /** The chart's defaults when undefined (workload-defaults.ts). */
   readonly resources: ResourceRequirements | undefined;
   /** Alert rules ConfigMap to mount, with the hash of its content (a change rolls the pods). */
   readonly rules?: { readonly configMap: string; readonly hash: string };
 }
 
+/** The image tag as a label value, cut as the chart cuts it (63 characters, no trailing dash). */
+const versionLabel = (tag: string): string => tag.slice(0, 63).replace(/-$/, '');
+
 /**
  * A Deployment under the restricted Pod Security Standard: non-root uid 1000, no privilege escalation, no
- * capabilities, RuntimeDefault seccomp, read-only root filesystem with a writable emptyDir /tmp.
+ * capabilities, RuntimeDefault seccomp, read-only root filesystem with a writable emptyDir /tmp. Everything
+ * the CRD does not set is the chart's default (workload-defaults.ts), so operator and plain mode run alike.
  */
 export function deployment(p: PipelineRef, spec: PipelineSpec, opts: WorkloadOptions): KubeObject {
   const { component } = opts;
   const image = `${spec.image.registry}/${component}:${spec.image.tag}`;
-  const volumes: unknown[] = [{ name: 'tmp', emptyDir: {} }];
+  const podLabels = { ...labels(p, component), 'app.kubernetes.io/version': versionLabel(spec.image.tag) };
+  const selector = selectorLabels(p, component);
+  const volumes: unknown[] = [{ name: 'tmp', emptyDir: { sizeLimit: TMP_SIZE_LIMIT } }];
   const mounts: unknown[] = [{ name: 'tmp', mountPath: '/tmp' }];
   if (opts.rules) {
-    volumes.push({ name: 'alert-rules', configMap: { name: opts.rules.configMap } });
+    volumes.push({
+      name: 'alert-rules',
+      configMap: { name: opts.rules.configMap, items: [{ key: RULES_FILE, path: RULES_FILE }] },
+    });
     mounts.push({ name: 'alert-rules', mountPath: RULES_DIR, readOnly: true });
   }
   return {
@@ -115,27 +129,25 @@ export function deployment(p: PipelineRef, spec: PipelineSpec, opts: WorkloadOpt
     metadata: {
       name: objectName(p, component),
       namespace: p.namespace,
-      labels: labels(p, component),
+      labels: podLabels,
       ownerReferences: [ownerReference(p)],
     },
     spec: {
       ...(opts.replicas === undefined ? {} : { replicas: opts.replicas }),
-      selector: { matchLabels: selectorLabels(p, component) },
+      revisionHistoryLimit: REVISION_HISTORY_LIMIT,
+      selector: { matchLabels: selector },
+      ...strategy(component),
       template: {
         metadata: {
-          labels: labels(p, component),
+          labels: podLabels,
           ...(opts.rules ? { annotations: { 'telemetrypulse.io/alert-rules-hash': opts.rules.hash } } : {}),
         },
         spec: {
           serviceAccountName: objectName(p, 'workload'),
           automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: UID,
-            runAsGroup: UID,
-            fsGroup: UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          securityContext: POD_SECURITY_CONTEXT,
+          ...topologySpread(component, selector),
           containers: [
             {
               name: component,
@@ -144,14 +156,11 @@ export function deployment(p: PipelineRef, spec: PipelineSpec, opts: WorkloadOpt
               command: ['node', `services/${component}/dist/main.js`],
               ports: [{ name: 'http', containerPort: PORTS[component], protocol: 'TCP' }],
               env: componentEnv(p, spec, component, opts.rules !== undefined),
-              livenessProbe: probe('/healthz', 10),
-              readinessProbe: probe('/readyz', 5),
-              ...(opts.resources ? { resources: opts.resources } : {}),
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
+              ...probes(component),
+              resources: opts.resources ?? DEFAULT_RESOURCES[component],
+              securityContext: CONTAINER_SECURITY_CONTEXT,
+              // A crash-looping pod's status then carries its last log lines.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               volumeMounts: mounts,
             },
           ],
