@@ -127,6 +127,39 @@ describe('reconcile', () => {
     expect(summary(reconcile({ pipeline: p.metadata, objects }, observed))).toEqual(expected);
   });
 
+  it('takes quantities the API server rewrote in canonical form for what was applied, not for drift', () => {
+    const p = pipeline({
+      ...MINIMAL_SPEC,
+      processor: { resources: { requests: { cpu: 0.5, memory: '0.5Gi' }, limits: { cpu: '1000m' } } },
+    });
+    const canonical = applied(p)
+      .map(asStored)
+      .map((o) =>
+        o.kind === 'Deployment' && o.metadata.name === 'lobby-processor'
+          ? edited(o, (c) => {
+              const ctr = (c.spec as { template: { spec: { containers: Record<string, unknown>[] } } })
+                .template.spec.containers[0];
+              Object.assign(present(ctr), {
+                resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '1' } },
+              });
+            })
+          : o,
+      );
+    expect(summary(reconcile({ pipeline: p.metadata, objects: applied(p) }, canonical))).toEqual([]);
+    const raised = canonical.map((o) =>
+      o.kind === 'Deployment' && o.metadata.name === 'lobby-processor'
+        ? edited(o, (c) => {
+            const ctr = (c.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template
+              .spec.containers[0];
+            Object.assign(present(ctr), { resources: { requests: { cpu: '2', memory: '512Mi' } } });
+          })
+        : o,
+    );
+    expect(summary(reconcile({ pipeline: p.metadata, objects: applied(p) }, raised))).toEqual([
+      'apply:drift:Deployment/lobby-processor',
+    ]);
+  });
+
   it('tells a spec change from drift by the hash the operator stamped', () => {
     const d = byKind(applied(live), 'Deployment', 'lobby-api');
     expect(d.metadata.annotations?.[SPEC_HASH_ANNOTATION]).toMatch(/^[0-9a-f]{16}$/);
@@ -152,7 +185,32 @@ describe('contains', () => {
     ['a missing key', {}, { a: 1 }, false],
     ['lists of different length', { l: [1, 2] }, { l: [1] }, false],
     ['list items compared in order, each as a subset', { l: [{ x: 1, y: 2 }] }, { l: [{ x: 1 }] }, true],
-    ['a quantity the server wrote as text', { cpu: '1' }, { cpu: 1 }, true],
+    ['a number the server wrote as text', { port: '1' }, { port: 1 }, true],
+    [
+      'a resource quantity in canonical form',
+      { resources: { requests: { cpu: '500m' } } },
+      { resources: { requests: { cpu: 0.5 } } },
+      true,
+    ],
+    [
+      'a limit in canonical form',
+      { resources: { limits: { memory: '512Mi' } } },
+      { resources: { limits: { memory: '0.5Gi' } } },
+      true,
+    ],
+    [
+      'a resource quantity of another amount',
+      { resources: { requests: { cpu: '1' } } },
+      { resources: { requests: { cpu: '500m' } } },
+      false,
+    ],
+    [
+      'a resource quantity gone',
+      { resources: { requests: {} } },
+      { resources: { requests: { cpu: '1' } } },
+      false,
+    ],
+    ['amounts elsewhere compare by text', { data: { cpu: '500m' } }, { data: { cpu: '0.5' } }, false],
     ['an object where a list is wanted', { l: {} }, { l: [] }, false],
     ['null wanted, value present', { a: 1 }, { a: null }, false],
   ])('%s', (_what, actual, wanted, expected) => {
