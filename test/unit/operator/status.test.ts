@@ -130,6 +130,21 @@ describe('computeStatus', () => {
     expect(s.conditions?.every((c) => c.observedGeneration === 3)).toBe(true);
   });
 
+  it('says what each rollout still waits for', () => {
+    const s = computeStatus({
+      ...base,
+      rollouts: [
+        { name: 'lobby-processor', wanted: 2, ready: 2, updated: 2, observed: false },
+        { name: 'lobby-api', wanted: 2, ready: 2, updated: 1, observed: true },
+        { name: 'lobby-simulator', wanted: 1, ready: 0, updated: 1, observed: true },
+      ],
+    });
+    expect(cond(s, 'Reconciling')?.message).toBe(
+      'lobby-processor rollout not started, lobby-api 1/2 updated, 2 ready, lobby-simulator 0/1 ready',
+    );
+    expect(cond(s, 'Ready')?.message).toBe(cond(s, 'Reconciling')?.message);
+  });
+
   it('names the first problem in the reason and every problem in the message', () => {
     const s = computeStatus({
       ...base,

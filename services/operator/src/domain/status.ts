@@ -119,9 +119,18 @@ const CONDITION_ORDER: readonly ConditionType[] = [
 ];
 const DONE = 'every component is up to date';
 
+/** What a rollout still waits for: its controller to see the new spec, pods of the new spec, ready pods. */
 function describe(pending: readonly RolloutState[]): string {
   if (pending.length === 0) return 'applying changes';
-  return pending.map((r) => `${r.name} ${r.ready}/${r.wanted} ready`).join(', ');
+  return pending
+    .map((r) =>
+      !r.observed
+        ? `${r.name} rollout not started`
+        : r.updated < r.wanted
+          ? `${r.name} ${r.updated}/${r.wanted} updated, ${r.ready} ready`
+          : `${r.name} ${r.ready}/${r.wanted} ready`,
+    )
+    .join(', ');
 }
 
 export interface PipelineEvent {
