@@ -352,6 +352,32 @@ describe('operator against a Kubernetes API server', () => {
       expect(await count('DriftRepaired')).toBe(1);
     });
 
+    it('leaves alone an env var someone else added (server-side apply keeps it), instead of re-applying every pass', async () => {
+      const settled = applies();
+      const drifts = await count('DriftRepaired');
+      const patch = {
+        spec: {
+          template: {
+            spec: {
+              containers: [{ name: 'api', env: [{ name: 'NODE_OPTIONS', value: '--trace-warnings' }] }],
+            },
+          },
+        },
+      };
+      const r = await cluster.call(
+        'PATCH',
+        deployment('plant-api'),
+        patch,
+        'application/strategic-merge-patch+json',
+      );
+      expect(r.status).toBe(200);
+      await severalPasses();
+      expect(applies()).toBe(settled);
+      expect(await count('DriftRepaired')).toBe(drifts);
+      const env = (await containerOf('plant-api'))['env'] as { name: string }[];
+      expect(env.map((e) => e.name)).toContain('NODE_OPTIONS');
+    });
+
     it('is Stalled while a processor crash-loops, with its last log line, one Warning event, and recovers', async () => {
       await markReady('plant-api'); // the repair above rolled its template
       await waitFor(

@@ -85,6 +85,33 @@ describe('reconcile', () => {
       ['apply:create:Deployment/lobby-processor'],
     ],
     [
+      'an env var added by hand is not the operator to remove (apply would keep it): nothing to do',
+      live,
+      stored.map((o) =>
+        o.kind === 'Deployment' && o.metadata.name === 'lobby-api'
+          ? edited(o, (c) => {
+              const ctr = (c.spec as { template: { spec: { containers: { env: unknown[] }[] } } }).template
+                .spec.containers[0];
+              present(ctr).env.push({ name: 'NODE_OPTIONS', value: '--trace-warnings' });
+            })
+          : o,
+      ),
+      [],
+    ],
+    [
+      'a spec change that only removes an env var still updates (the spec hash differs)',
+      pipeline(MINIMAL_SPEC),
+      applied(
+        pipeline({
+          ...MINIMAL_SPEC,
+          alertRules: [{ kind: 'silence', id: 'quiet', silentMs: 60000 }],
+        }),
+      )
+        .filter((o) => o.kind !== 'ConfigMap')
+        .map(asStored),
+      ['apply:update:Deployment/lobby-processor'],
+    ],
+    [
       'drift: a label removed by hand is restored',
       live,
       stored.map((o) =>
@@ -184,6 +211,51 @@ describe('contains', () => {
     ['a differing scalar', { a: 1 }, { a: 2 }, false],
     ['a missing key', {}, { a: 1 }, false],
     ['lists of different length', { l: [1, 2] }, { l: [1] }, false],
+    [
+      'a named item someone else added (server-side apply keeps it)',
+      {
+        env: [
+          { name: 'A', value: '1' },
+          { name: 'EXTRA', value: 'x' },
+        ],
+      },
+      { env: [{ name: 'A', value: '1' }] },
+      true,
+    ],
+    [
+      'named items in another order',
+      {
+        env: [
+          { name: 'B', value: '2' },
+          { name: 'A', value: '1' },
+        ],
+      },
+      {
+        env: [
+          { name: 'A', value: '1' },
+          { name: 'B', value: '2' },
+        ],
+      },
+      true,
+    ],
+    [
+      'a named item removed',
+      { env: [{ name: 'A', value: '1' }] },
+      {
+        env: [
+          { name: 'A', value: '1' },
+          { name: 'B', value: '2' },
+        ],
+      },
+      false,
+    ],
+    [
+      'a named item changed',
+      { env: [{ name: 'A', value: 'hijacked' }] },
+      { env: [{ name: 'A', value: '1' }] },
+      false,
+    ],
+    ['unnamed items: more is a difference', { l: [{ x: 1 }, { x: 2 }] }, { l: [{ x: 1 }] }, false],
     ['list items compared in order, each as a subset', { l: [{ x: 1, y: 2 }] }, { l: [{ x: 1 }] }, true],
     ['a number the server wrote as text', { port: '1' }, { port: 1 }, true],
     [
