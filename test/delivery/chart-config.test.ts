@@ -265,12 +265,18 @@ describe('chart contents', () => {
         '/services: get,list,watch,create,update,patch,delete',
         '/configmaps: get,list,watch,create,update,patch,delete',
         '/serviceaccounts: get,list,watch,create,update,patch,delete',
+        '/pods: get,list,watch',
         '/secrets: get,list,watch',
         '/events: create,patch',
         'events.k8s.io/events: create,patch',
         'keda.sh/scaledobjects: get,list,watch,create,update,patch,delete',
       ].sort(),
     );
+    // The same rules as the manifests for installs without Helm (k8s/operator/rbac.yaml).
+    const plain = readFileSync(path.join(REPO_ROOT, 'k8s/operator/rbac.yaml'), 'utf8')
+      .split(/^---$/m)
+      .map((doc) => parseYaml(doc) as KubeObject);
+    expect(rulesOf(plain.find((o) => o.kind === 'ClusterRole'))).toEqual(rulesOf(clusterRole));
     const [role] = ofKind(objects, 'Role');
     expect(role?.metadata.namespace).toBe('telemetry');
     expect(rulesOf(role)).toEqual(['coordination.k8s.io/leases: get,create,update']);

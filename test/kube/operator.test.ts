@@ -158,6 +158,8 @@ describe('operator against a Kubernetes API server', () => {
     ).catch(failWithLogs);
     expect(ready).toEqual({
       Ready: 'True:AllComponentsReady',
+      Reconciling: 'False:ReconcileComplete',
+      Stalled: 'False:AsExpected',
       Progressing: 'False:RolloutComplete',
       Degraded: 'False:AsExpected',
     });
@@ -234,6 +236,258 @@ describe('operator against a Kubernetes API server', () => {
         10_000,
       ),
     ).toBe(true);
+  });
+
+  describe('a pipeline whose quantities the API server rewrites, and whose pods a test writes', () => {
+    const plantSpec = {
+      ...spec,
+      processor: {
+        // The CRD takes a quantity as an integer or a string (as controller-gen's do): `cpu: 0.5` in YAML is
+        // refused, `cpu: "0.5"` is the spelling that reaches the Deployment and comes back as 500m.
+        resources: {
+          requests: { cpu: '0.5', memory: '0.5Gi' },
+          limits: { cpu: '1000m', memory: 1073741824 },
+        },
+      },
+    };
+    const podPath = (name: string) => `/api/v1/namespaces/${NS}/pods/${name}`;
+    const POD = 'plant-processor-6d5f8b7c9-x2x7q';
+    /** The operator's API writes for the plant pipeline, from its `acting` log lines. */
+    const applies = (): number =>
+      (operator?.logs() ?? '')
+        .split('\n')
+        .filter((l) => l.includes('"msg":"acting"') && l.includes('"pipeline":"buildings/plant"'))
+        .filter((l) => l.includes('"action":"apply"')).length;
+    const count = async (event: string): Promise<number> =>
+      (await events()).filter((e) => e === `plant:${event}`).length;
+    const successes = async (): Promise<number> =>
+      Number(
+        /^telemetry_operator_reconcile_total\{result="success"\} (\d+)/m.exec(
+          (await present(operator).get('/metrics')).text,
+        )?.[1] ?? 0,
+      );
+    /** Several reconcile passes (the operator requeues every pipeline each OPERATOR_LAG_INTERVAL, 1 s). */
+    const severalPasses = async (): Promise<void> => {
+      const before = await successes();
+      await new Promise((r) => setTimeout(r, 5000));
+      expect((await successes()) - before).toBeGreaterThanOrEqual(4);
+    };
+    const plantConditions = async (): Promise<Record<string, string>> => conditions('plant');
+    const containerOf = async (name: string) => {
+      const template = (await get(deployment(name)))?.spec?.['template'] as Obj | undefined;
+      return present(
+        (template?.spec?.['containers'] as Record<string, unknown>[] | undefined)?.[0],
+        `a container in ${name}`,
+      );
+    };
+
+    it('is Ready at generation 1 and applies nothing more, though the API server rewrote its quantities', async () => {
+      const r = await cluster.call('POST', `${PIPELINES}/namespaces/${NS}/telemetrypipelines`, {
+        apiVersion: 'telemetrypulse.io/v1alpha1',
+        kind: 'TelemetryPipeline',
+        metadata: { name: 'plant' },
+        spec: plantSpec,
+      });
+      expect(r.status).toBe(201);
+      await waitFor(
+        'the plant Deployments',
+        async () =>
+          (await get(deployment('plant-processor'))) && (await get(deployment('plant-api')))
+            ? true
+            : undefined,
+        30_000,
+      ).catch(failWithLogs);
+      // What made the operator re-apply every pass before: the stored form differs from the applied text.
+      expect((await containerOf('plant-processor'))['resources']).toEqual({
+        requests: { cpu: '500m', memory: '512Mi' },
+        limits: { cpu: '1', memory: '1073741824' },
+      });
+      await markReady('plant-processor');
+      await markReady('plant-api');
+      await waitFor(
+        'plant Ready',
+        async () => ((await plantConditions())['Ready'] === 'True:AllComponentsReady' ? true : undefined),
+        20_000,
+      ).catch(failWithLogs);
+      const status = present((await get(pipelinePath('plant')))?.status, 'status');
+      expect(status['observedGeneration']).toBe(1);
+      expect(await plantConditions()).toMatchObject({
+        Reconciling: 'False:ReconcileComplete',
+        Stalled: 'False:AsExpected',
+      });
+      const settled = applies();
+      expect(settled).toBeGreaterThanOrEqual(4); // service account, 2 Deployments, 2 Services, ConfigMap
+      await severalPasses();
+      expect(applies()).toBe(settled);
+      expect(await count('DriftRepaired')).toBe(0);
+    });
+
+    it('repairs an env value edited by hand exactly once, with one DriftRepaired event', async () => {
+      const settled = applies();
+      const patch = {
+        spec: {
+          template: {
+            spec: { containers: [{ name: 'api', env: [{ name: 'PROCESSOR_GROUP_ID', value: 'hijacked' }] }] },
+          },
+        },
+      };
+      const r = await cluster.call(
+        'PATCH',
+        deployment('plant-api'),
+        patch,
+        'application/strategic-merge-patch+json',
+      );
+      expect(r.status).toBe(200);
+      const groupId = async () =>
+        ((await containerOf('plant-api'))['env'] as { name: string; value?: string }[]).find(
+          (e) => e.name === 'PROCESSOR_GROUP_ID',
+        )?.value;
+      await waitFor(
+        'the env value restored',
+        async () => ((await groupId()) === 'telemetry-processor' ? true : undefined),
+        20_000,
+      ).catch(failWithLogs);
+      await severalPasses();
+      expect(applies()).toBe(settled + 1);
+      expect(await count('DriftRepaired')).toBe(1);
+    });
+
+    it('leaves alone an env var someone else added (server-side apply keeps it), instead of re-applying every pass', async () => {
+      const settled = applies();
+      const drifts = await count('DriftRepaired');
+      const patch = {
+        spec: {
+          template: {
+            spec: {
+              containers: [{ name: 'api', env: [{ name: 'NODE_OPTIONS', value: '--trace-warnings' }] }],
+            },
+          },
+        },
+      };
+      const r = await cluster.call(
+        'PATCH',
+        deployment('plant-api'),
+        patch,
+        'application/strategic-merge-patch+json',
+      );
+      expect(r.status).toBe(200);
+      await severalPasses();
+      expect(applies()).toBe(settled);
+      expect(await count('DriftRepaired')).toBe(drifts);
+      const env = (await containerOf('plant-api'))['env'] as { name: string }[];
+      expect(env.map((e) => e.name)).toContain('NODE_OPTIONS');
+    });
+
+    it('is Stalled while a processor crash-loops, with its last log line, one Warning event, and recovers', async () => {
+      await markReady('plant-api'); // the repair above rolled its template
+      await waitFor(
+        'plant Ready again',
+        async () => ((await plantConditions())['Ready'] === 'True:AllComponentsReady' ? true : undefined),
+        20_000,
+      ).catch(failWithLogs);
+      const labels = {
+        'app.kubernetes.io/name': 'telemetry-pulse',
+        'app.kubernetes.io/instance': 'plant',
+        'app.kubernetes.io/managed-by': 'telemetry-pulse-operator',
+        'app.kubernetes.io/component': 'processor',
+        'telemetrypulse.io/pipeline': 'plant',
+      };
+      const created = await cluster.call('POST', `/api/v1/namespaces/${NS}/pods`, {
+        metadata: { name: POD, labels },
+        spec: {
+          containers: [{ name: 'processor', image: 'ghcr.io/telemetry-pulse/processor:0.1.0' }],
+        },
+      });
+      expect(created.status).toBe(201);
+      // What the kubelet would write for a processor whose DATABASE_URL carries a wrong password, with
+      // terminationMessagePolicy FallbackToLogsOnError: the tail of its log as the termination message.
+      const logTail = [
+        '{"level":"info","time":1764756000000,"service":"processor","msg":"connecting to PostgreSQL"}',
+        'fatal: error: password authentication failed for user "telemetry"',
+        '    at Parser.parseErrorMessage (/app/node_modules/pg-protocol/dist/parser.js:285:98)',
+        '    at Parser.handlePacket (/app/node_modules/pg-protocol/dist/parser.js:122:29)',
+      ].join('\n');
+      const containerStatus = (restartCount: number, crashing: boolean) => ({
+        name: 'processor',
+        image: 'ghcr.io/telemetry-pulse/processor:0.1.0',
+        imageID: '',
+        ready: !crashing,
+        restartCount,
+        state: crashing
+          ? { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } }
+          : { running: { startedAt: new Date().toISOString() } },
+        lastState: {
+          terminated: {
+            exitCode: 1,
+            reason: 'Error',
+            message: logTail,
+            startedAt: new Date(Date.now() - 2000).toISOString(),
+            finishedAt: new Date(Date.now() - 1000).toISOString(),
+          },
+        },
+      });
+      const writePodStatus = async (restartCount: number, crashing: boolean) => {
+        const status = { phase: 'Running', containerStatuses: [containerStatus(restartCount, crashing)] };
+        const w = await cluster.call('PATCH', `${podPath(POD)}/status`, { status }, MERGE);
+        expect(w.status).toBe(200);
+      };
+      await writePodStatus(3, true);
+      const stalled = await waitFor(
+        'plant Stalled',
+        async () => {
+          const c = await plantConditions();
+          return c['Stalled'] === 'True:ProcessorCrashLooping' ? c : undefined;
+        },
+        20_000,
+      ).catch(failWithLogs);
+      expect(stalled).toEqual({
+        Ready: 'False:ProcessorCrashLooping',
+        Reconciling: 'False:Stalled',
+        Stalled: 'True:ProcessorCrashLooping',
+        Progressing: 'False:ProcessorCrashLooping',
+        Degraded: 'True:ProcessorCrashLooping',
+      });
+      const ready = (
+        (present((await get(pipelinePath('plant')))?.status, 'status')['conditions'] ?? []) as {
+          type: string;
+          message: string;
+        }[]
+      ).find((c) => c.type === 'Ready');
+      expect(ready?.message).toBe(
+        `processor pod ${POD}: container processor restarted 3 times, last exit code 1 (Error): ` +
+          'fatal: error: password authentication failed for user "telemetry"',
+      );
+      await waitFor(
+        'the ProcessorCrashLooping event',
+        async () => ((await count('ProcessorCrashLooping')) === 1 ? true : undefined),
+        10_000,
+      );
+      // It keeps crashing: the message follows, the event is not repeated.
+      await writePodStatus(4, true);
+      await waitFor(
+        'the restart count in the message',
+        async () => {
+          const p = await get(pipelinePath('plant'));
+          const list = (p?.status?.['conditions'] ?? []) as { type: string; message: string }[];
+          return list.find((c) => c.type === 'Stalled')?.message.includes('restarted 4 times')
+            ? true
+            : undefined;
+        },
+        20_000,
+      ).catch(failWithLogs);
+      await severalPasses();
+      expect(await count('ProcessorCrashLooping')).toBe(1);
+
+      // The secret fixed: the next start connects and stays up.
+      await writePodStatus(4, false);
+      await waitFor(
+        'plant Ready after the fix',
+        async () => ((await plantConditions())['Ready'] === 'True:AllComponentsReady' ? true : undefined),
+        20_000,
+      ).catch(failWithLogs);
+      expect(await count('Recovered')).toBe(1);
+      expect((await cluster.call('DELETE', podPath(POD))).status).toBe(200);
+    });
   });
 
   it('keeps working after the API server restarts under its watches', async () => {

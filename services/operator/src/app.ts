@@ -43,6 +43,11 @@ const OWNED: readonly WatchedKind[] = [
     labelSelector: MANAGED_SELECTOR,
   },
 ];
+/**
+ * The pipelines' pods, through the same label (the Deployments' pod templates carry it): what their
+ * containers do (crash loops, image pulls) decides the pipeline's Stalled condition.
+ */
+const PODS: WatchedKind = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', labelSelector: MANAGED_SELECTOR };
 
 export function createOperator(deps: OperatorDeps): Operator {
   const { config, logger, metrics } = deps;
@@ -75,6 +80,7 @@ export function createOperator(deps: OperatorDeps): Operator {
     });
   const pipelines = cache(PIPELINES);
   const owned = OWNED.map(cache);
+  const pods = cache(PODS);
   const controller = createController(
     {
       api: deps.api,
@@ -85,6 +91,7 @@ export function createOperator(deps: OperatorDeps): Operator {
         pipeline: (ns, name) => pipelines.get(ns, name) as TelemetryPipeline | undefined,
         labelled: (ns, name) =>
           owned.flatMap((c) => c.list(ns)).filter((o) => o.metadata.labels?.[PIPELINE_LABEL] === name),
+        pods: (ns, name) => pods.list(ns).filter((o) => o.metadata.labels?.[PIPELINE_LABEL] === name),
       },
     },
     config.lagIntervalMs,
@@ -118,7 +125,7 @@ export function createOperator(deps: OperatorDeps): Operator {
   /** Informers first, then the workers and the periodic resync; only the leader does this. */
   function startActing(): void {
     metrics.leader.set(1);
-    const caches = [pipelines, ...owned];
+    const caches = [pipelines, ...owned, pods];
     const resync = setInterval(() => {
       for (const p of pipelines.list()) queue.add(`${p.metadata.namespace ?? ''}/${p.metadata.name}`);
     }, config.resyncMs);
@@ -162,7 +169,7 @@ export function createOperator(deps: OperatorDeps): Operator {
 
   async function readiness(): Promise<ReadinessReport> {
     const leading = elector ? elector.isLeader() : true;
-    const caches = [pipelines, ...owned.filter((c) => c.kind !== 'ScaledObject')];
+    const caches = [pipelines, ...owned.filter((c) => c.kind !== 'ScaledObject'), pods];
     const unsynced = caches.filter((c) => !c.synced()).map((c) => c.kind);
     const checks = {
       leader: { ok: true, detail: leading ? 'leading' : 'standing by' },

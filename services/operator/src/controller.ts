@@ -7,7 +7,7 @@ import { sameJson, type Action } from './domain/reconcile';
 import { EMPTY_SCALING_STATE, type ScalingState } from './domain/scaling';
 import { parseSpec, type PipelineSpec } from './domain/spec';
 import { transitionEvents, type PipelineEvent } from './domain/status';
-import { FINALIZER, type KubeObject, type TelemetryPipeline } from './domain/types';
+import { FINALIZER, type KubeObject, type Problem, type TelemetryPipeline } from './domain/types';
 import type { OperatorMetrics } from './metrics';
 
 /** What the controller reads: the informer caches. */
@@ -15,6 +15,8 @@ export interface Caches {
   pipeline(namespace: string, name: string): TelemetryPipeline | undefined;
   /** Objects of every owned kind in the namespace carrying the pipeline label. */
   labelled(namespace: string, pipeline: string): KubeObject[];
+  /** The pods in the namespace carrying the pipeline label (owned by ReplicaSets, not by the pipeline). */
+  pods(namespace: string, pipeline: string): KubeObject[];
 }
 
 export interface ControllerDeps {
@@ -116,7 +118,8 @@ export function createController(deps: ControllerDeps, lagIntervalMs: number) {
     const owned = caches
       .labelled(namespace, name)
       .filter((o) => isOwnedBy(o, ref) && o.metadata.labels?.[PIPELINE_LABEL] === name);
-    const problems: { reason: string; message: string }[] = [];
+    const pods = caches.pods(namespace, name);
+    const problems: Problem[] = [];
     let lag: LagReading | undefined;
     const parsed = parseSpec(pipeline.spec);
     if (pipeline.metadata.deletionTimestamp === undefined && parsed.ok) {
@@ -136,6 +139,7 @@ export function createController(deps: ControllerDeps, lagIntervalMs: number) {
     const plan = planPipeline({
       pipeline,
       owned,
+      pods,
       problems,
       lag,
       scaling: scaling.get(key) ?? EMPTY_SCALING_STATE,
@@ -154,6 +158,7 @@ export function createController(deps: ControllerDeps, lagIntervalMs: number) {
         ? (planPipeline({
             pipeline,
             owned,
+            pods,
             problems: [...problems, { reason: 'ApplyFailed', message: describeError(failure) }],
             lag,
             scaling: plan.scaling,

@@ -85,6 +85,33 @@ describe('reconcile', () => {
       ['apply:create:Deployment/lobby-processor'],
     ],
     [
+      'an env var added by hand is not the operator to remove (apply would keep it): nothing to do',
+      live,
+      stored.map((o) =>
+        o.kind === 'Deployment' && o.metadata.name === 'lobby-api'
+          ? edited(o, (c) => {
+              const ctr = (c.spec as { template: { spec: { containers: { env: unknown[] }[] } } }).template
+                .spec.containers[0];
+              present(ctr).env.push({ name: 'NODE_OPTIONS', value: '--trace-warnings' });
+            })
+          : o,
+      ),
+      [],
+    ],
+    [
+      'a spec change that only removes an env var still updates (the spec hash differs)',
+      pipeline(MINIMAL_SPEC),
+      applied(
+        pipeline({
+          ...MINIMAL_SPEC,
+          alertRules: [{ kind: 'silence', id: 'quiet', silentMs: 60000 }],
+        }),
+      )
+        .filter((o) => o.kind !== 'ConfigMap')
+        .map(asStored),
+      ['apply:update:Deployment/lobby-processor'],
+    ],
+    [
       'drift: a label removed by hand is restored',
       live,
       stored.map((o) =>
@@ -127,6 +154,39 @@ describe('reconcile', () => {
     expect(summary(reconcile({ pipeline: p.metadata, objects }, observed))).toEqual(expected);
   });
 
+  it('takes quantities the API server rewrote in canonical form for what was applied, not for drift', () => {
+    const p = pipeline({
+      ...MINIMAL_SPEC,
+      processor: { resources: { requests: { cpu: 0.5, memory: '0.5Gi' }, limits: { cpu: '1000m' } } },
+    });
+    const canonical = applied(p)
+      .map(asStored)
+      .map((o) =>
+        o.kind === 'Deployment' && o.metadata.name === 'lobby-processor'
+          ? edited(o, (c) => {
+              const ctr = (c.spec as { template: { spec: { containers: Record<string, unknown>[] } } })
+                .template.spec.containers[0];
+              Object.assign(present(ctr), {
+                resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '1' } },
+              });
+            })
+          : o,
+      );
+    expect(summary(reconcile({ pipeline: p.metadata, objects: applied(p) }, canonical))).toEqual([]);
+    const raised = canonical.map((o) =>
+      o.kind === 'Deployment' && o.metadata.name === 'lobby-processor'
+        ? edited(o, (c) => {
+            const ctr = (c.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template
+              .spec.containers[0];
+            Object.assign(present(ctr), { resources: { requests: { cpu: '2', memory: '512Mi' } } });
+          })
+        : o,
+    );
+    expect(summary(reconcile({ pipeline: p.metadata, objects: applied(p) }, raised))).toEqual([
+      'apply:drift:Deployment/lobby-processor',
+    ]);
+  });
+
   it('tells a spec change from drift by the hash the operator stamped', () => {
     const d = byKind(applied(live), 'Deployment', 'lobby-api');
     expect(d.metadata.annotations?.[SPEC_HASH_ANNOTATION]).toMatch(/^[0-9a-f]{16}$/);
@@ -151,8 +211,78 @@ describe('contains', () => {
     ['a differing scalar', { a: 1 }, { a: 2 }, false],
     ['a missing key', {}, { a: 1 }, false],
     ['lists of different length', { l: [1, 2] }, { l: [1] }, false],
+    [
+      'a named item someone else added (server-side apply keeps it)',
+      {
+        env: [
+          { name: 'A', value: '1' },
+          { name: 'EXTRA', value: 'x' },
+        ],
+      },
+      { env: [{ name: 'A', value: '1' }] },
+      true,
+    ],
+    [
+      'named items in another order',
+      {
+        env: [
+          { name: 'B', value: '2' },
+          { name: 'A', value: '1' },
+        ],
+      },
+      {
+        env: [
+          { name: 'A', value: '1' },
+          { name: 'B', value: '2' },
+        ],
+      },
+      true,
+    ],
+    [
+      'a named item removed',
+      { env: [{ name: 'A', value: '1' }] },
+      {
+        env: [
+          { name: 'A', value: '1' },
+          { name: 'B', value: '2' },
+        ],
+      },
+      false,
+    ],
+    [
+      'a named item changed',
+      { env: [{ name: 'A', value: 'hijacked' }] },
+      { env: [{ name: 'A', value: '1' }] },
+      false,
+    ],
+    ['unnamed items: more is a difference', { l: [{ x: 1 }, { x: 2 }] }, { l: [{ x: 1 }] }, false],
     ['list items compared in order, each as a subset', { l: [{ x: 1, y: 2 }] }, { l: [{ x: 1 }] }, true],
-    ['a quantity the server wrote as text', { cpu: '1' }, { cpu: 1 }, true],
+    ['a number the server wrote as text', { port: '1' }, { port: 1 }, true],
+    [
+      'a resource quantity in canonical form',
+      { resources: { requests: { cpu: '500m' } } },
+      { resources: { requests: { cpu: 0.5 } } },
+      true,
+    ],
+    [
+      'a limit in canonical form',
+      { resources: { limits: { memory: '512Mi' } } },
+      { resources: { limits: { memory: '0.5Gi' } } },
+      true,
+    ],
+    [
+      'a resource quantity of another amount',
+      { resources: { requests: { cpu: '1' } } },
+      { resources: { requests: { cpu: '500m' } } },
+      false,
+    ],
+    [
+      'a resource quantity gone',
+      { resources: { requests: {} } },
+      { resources: { requests: { cpu: '1' } } },
+      false,
+    ],
+    ['amounts elsewhere compare by text', { data: { cpu: '500m' } }, { data: { cpu: '0.5' } }, false],
     ['an object where a list is wanted', { l: {} }, { l: [] }, false],
     ['null wanted, value present', { a: 1 }, { a: null }, false],
   ])('%s', (_what, actual, wanted, expected) => {

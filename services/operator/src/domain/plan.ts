@@ -1,10 +1,11 @@
 import { desiredObjects } from './desired';
+import { deploymentProblems, podProblems } from './health';
 import { objectName, type PipelineRef } from './names';
 import { reconcile, type Action } from './reconcile';
 import { decideReplicas, type ScalingState } from './scaling';
 import { parseSpec } from './spec';
 import { computeStatus, rolloutOf, type PipelineEvent } from './status';
-import type { KubeObject, PipelineStatus, TelemetryPipeline } from './types';
+import type { KubeObject, PipelineStatus, Problem, TelemetryPipeline } from './types';
 
 /** The consumer group's lag as read from Kafka; undefined when it could not be read. */
 export interface LagReading {
@@ -16,8 +17,10 @@ export interface PlanInput {
   readonly pipeline: TelemetryPipeline;
   /** Objects the pipeline controls now (from the informer caches). */
   readonly owned: readonly KubeObject[];
+  /** The pipeline's pods (from the informer cache): what their containers do decides Stalled. */
+  readonly pods: readonly KubeObject[];
   /** Problems found outside the spec: missing secrets, unreadable lag. */
-  readonly problems: readonly { reason: string; message: string }[];
+  readonly problems: readonly Problem[];
   readonly lag: LagReading | undefined;
   readonly scaling: ScalingState;
   readonly now: number;
@@ -93,14 +96,17 @@ export function planPipeline(input: PlanInput): Plan {
   const wantedDeployments = new Set(
     desired.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name),
   );
-  const rollouts = owned
-    .filter((o) => o.kind === 'Deployment' && wantedDeployments.has(o.metadata.name))
-    .map(rolloutOf);
+  const deployments = owned.filter((o) => o.kind === 'Deployment' && wantedDeployments.has(o.metadata.name));
+  const rollouts = deployments.map(rolloutOf);
   const processorRollout = processor ? rolloutOf(processor) : undefined;
   const status = computeStatus({
     generation,
     previous: pipeline.status,
-    problems: input.problems,
+    problems: [
+      ...input.problems,
+      ...deployments.flatMap(deploymentProblems),
+      ...podProblems(input.pods, now),
+    ],
     rollouts,
     changing: actions.some((a) => a.type === 'apply' || a.type === 'delete'),
     processor: {

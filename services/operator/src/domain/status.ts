@@ -1,4 +1,4 @@
-import type { Condition, ConditionType, KubeObject, PipelineStatus } from './types';
+import type { Condition, ConditionType, KubeObject, PipelineStatus, Problem } from './types';
 
 /** How one Deployment is doing, read from its status. */
 export interface RolloutState {
@@ -29,8 +29,11 @@ export function rolloutOf(d: KubeObject): RolloutState {
 export interface StatusInput {
   readonly generation: number;
   readonly previous: PipelineStatus | undefined;
-  /** Spec problems, missing secrets or failed API calls; any of them makes the pipeline Degraded. */
-  readonly problems: readonly { reason: string; message: string }[];
+  /**
+   * What blocks progress: spec problems, missing secrets, failed API calls, crash-looping pods, a rollout
+   * past its deadline. Any of them makes the pipeline Stalled (and Degraded); the first one names the reason.
+   */
+  readonly problems: readonly Problem[];
   readonly rollouts: readonly RolloutState[];
   /** Actions still being carried out this pass (objects created or updated). */
   readonly changing: boolean;
@@ -40,56 +43,53 @@ export interface StatusInput {
   readonly now: number;
 }
 
+type Fresh = Omit<Condition, 'type' | 'lastTransitionTime' | 'observedGeneration'>;
+
 /**
- * The pipeline's status: observedGeneration, Ready / Progressing / Degraded with reasons, processor
- * replicas, total lag and last scale time. A condition keeps its lastTransitionTime while its status stays.
+ * The pipeline's status: observedGeneration and the kstatus conditions, processor replicas, total lag and
+ * last scale time. Exactly one of three states holds:
+ * - stalled (a problem blocks progress): Ready False and Stalled True with the first problem's reason,
+ *   Reconciling False;
+ * - reconciling (objects being applied, or a Deployment not yet available at its latest spec): Ready False,
+ *   Reconciling True, Stalled False;
+ * - ready: Ready True, Reconciling and Stalled False.
+ * Progressing mirrors Reconciling and Degraded mirrors Stalled. A condition keeps its lastTransitionTime
+ * while its status stays.
  */
 export function computeStatus(input: StatusInput): PipelineStatus {
   const pending = input.rollouts.filter((r) => !r.observed || r.ready < r.wanted || r.updated < r.wanted);
-  const progressing = input.changing || pending.length > 0;
-  const degraded = input.problems.length > 0;
-  const ready = !degraded && !progressing && input.rollouts.length > 0;
-  const fresh: Omit<Condition, 'lastTransitionTime'>[] = [
-    ready
-      ? {
-          type: 'Ready',
-          status: 'True',
-          reason: 'AllComponentsReady',
-          message: 'every component is available',
-        }
+  const problem = input.problems[0];
+  const problems = input.problems.map((p) => p.message).join('; ');
+  const reconciling = !problem && (input.changing || pending.length > 0 || input.rollouts.length === 0);
+  const progress = reconciling ? describe(pending) : '';
+  const stalled: Fresh | undefined = problem && { status: 'True', reason: problem.reason, message: problems };
+  const fresh: Record<ConditionType, Fresh> = {
+    Ready: stalled
+      ? { ...stalled, status: 'False' }
+      : reconciling
+        ? { status: 'False', reason: 'ComponentsNotReady', message: progress }
+        : { status: 'True', reason: 'AllComponentsReady', message: 'every component is available' },
+    Reconciling: reconciling
+      ? { status: 'True', reason: input.changing ? 'ApplyingChanges' : 'RollingOut', message: progress }
       : {
-          type: 'Ready',
           status: 'False',
-          reason: degraded ? 'Degraded' : 'ComponentsNotReady',
-          message: degraded ? firstProblem(input) : describe(pending),
+          reason: stalled ? 'Stalled' : 'ReconcileComplete',
+          message: stalled ? problems : DONE,
         },
-    progressing
-      ? {
-          type: 'Progressing',
-          status: 'True',
-          reason: input.changing ? 'Reconciling' : 'RollingOut',
-          message: describe(pending),
-        }
-      : {
-          type: 'Progressing',
-          status: 'False',
-          reason: 'RolloutComplete',
-          message: 'every component is up to date',
-        },
-    degraded
-      ? {
-          type: 'Degraded',
-          status: 'True',
-          reason: input.problems[0]?.reason ?? 'Unknown',
-          message: firstProblem(input),
-        }
-      : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'no problem found' },
-  ];
+    Stalled: stalled ?? { status: 'False', reason: 'AsExpected', message: 'no problem found' },
+    Progressing: reconciling
+      ? { status: 'True', reason: input.changing ? 'Reconciling' : 'RollingOut', message: progress }
+      : stalled
+        ? { ...stalled, status: 'False' }
+        : { status: 'False', reason: 'RolloutComplete', message: DONE },
+    Degraded: stalled ?? { status: 'False', reason: 'AsExpected', message: 'no problem found' },
+  };
   const at = new Date(input.now).toISOString();
-  const conditions = fresh.map((c): Condition => {
-    const old = input.previous?.conditions?.find((p) => p.type === c.type);
+  const conditions = CONDITION_ORDER.map((type): Condition => {
+    const c = fresh[type];
+    const old = input.previous?.conditions?.find((p) => p.type === type);
     const lastTransitionTime = old && old.status === c.status ? old.lastTransitionTime : at;
-    return { ...c, lastTransitionTime, observedGeneration: input.generation };
+    return { type, ...c, lastTransitionTime, observedGeneration: input.generation };
   });
   return {
     observedGeneration: input.generation,
@@ -110,12 +110,27 @@ export function computeStatus(input: StatusInput): PipelineStatus {
   };
 }
 
-const firstProblem = (input: StatusInput): string =>
-  input.problems.map((p) => p.message).join('; ') || 'unknown problem';
+const CONDITION_ORDER: readonly ConditionType[] = [
+  'Ready',
+  'Reconciling',
+  'Stalled',
+  'Progressing',
+  'Degraded',
+];
+const DONE = 'every component is up to date';
 
+/** What a rollout still waits for: its controller to see the new spec, pods of the new spec, ready pods. */
 function describe(pending: readonly RolloutState[]): string {
   if (pending.length === 0) return 'applying changes';
-  return pending.map((r) => `${r.name} ${r.ready}/${r.wanted} ready`).join(', ');
+  return pending
+    .map((r) =>
+      !r.observed
+        ? `${r.name} rollout not started`
+        : r.updated < r.wanted
+          ? `${r.name} ${r.updated}/${r.wanted} updated, ${r.ready} ready`
+          : `${r.name} ${r.ready}/${r.wanted} ready`,
+    )
+    .join(', ');
 }
 
 export interface PipelineEvent {
@@ -124,7 +139,10 @@ export interface PipelineEvent {
   readonly message: string;
 }
 
-/** Events for condition transitions worth telling a human about. */
+/**
+ * Events for condition transitions worth telling a human about: Ready gained or lost, a blocking problem
+ * found (or replaced by another), and recovery from it. Nothing while the conditions hold.
+ */
 export function transitionEvents(before: PipelineStatus | undefined, after: PipelineStatus): PipelineEvent[] {
   const status = (s: PipelineStatus | undefined, t: ConditionType) =>
     s?.conditions?.find((c) => c.type === t);
@@ -137,13 +155,14 @@ export function transitionEvents(before: PipelineStatus | undefined, after: Pipe
         : { type: before ? 'Warning' : 'Normal', reason: 'NotReady', message: ready.message },
     );
   }
-  const degraded = status(after, 'Degraded');
-  const was = status(before, 'Degraded');
-  if (degraded?.status === 'True' && (was?.status !== 'True' || was.reason !== degraded.reason)) {
-    events.push({ type: 'Warning', reason: degraded.reason, message: degraded.message });
+  const stalled = status(after, 'Stalled');
+  // A status written before Stalled existed said the same with Degraded.
+  const was = status(before, 'Stalled') ?? status(before, 'Degraded');
+  if (stalled?.status === 'True' && (was?.status !== 'True' || was.reason !== stalled.reason)) {
+    events.push({ type: 'Warning', reason: stalled.reason, message: stalled.message });
   }
-  if (degraded?.status === 'False' && was?.status === 'True') {
-    events.push({ type: 'Normal', reason: 'Recovered', message: `no longer degraded (was ${was.reason})` });
+  if (stalled?.status === 'False' && was?.status === 'True') {
+    events.push({ type: 'Normal', reason: 'Recovered', message: `no longer stalled (was ${was.reason})` });
   }
   return events;
 }

@@ -46,7 +46,17 @@ export interface KubeObject {
   readonly [field: string]: unknown;
 }
 
-export type ConditionType = 'Ready' | 'Progressing' | 'Degraded';
+/**
+ * `Ready`, `Reconciling` and `Stalled` follow the kstatus conventions (Flux, Argo CD, `kubectl wait` read
+ * them); `Progressing` and `Degraded` say the same in the Deployment's words, for readers used to those.
+ */
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'Progressing' | 'Degraded';
+
+/** Something that keeps the pipeline from its desired state: a reason in CamelCase and a sentence. */
+export interface Problem {
+  readonly reason: string;
+  readonly message: string;
+}
 
 export interface Condition {
   readonly type: ConditionType;
