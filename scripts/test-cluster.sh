@@ -16,10 +16,13 @@ Builds the images (npm run images), starts the single-node cluster (scripts/clus
 imports the images into its containerd, and runs test/cluster: helm install of charts/telemetry-pulse with
 ci/extras-values.yaml and an external-services values file, then readiness under the restricted Pod
 Security level, migrations, the pipeline's SQL counts, the API through its Service, helm test,
-NetworkPolicies, a processor pod deleted mid-stream, helm upgrade to a new tag, helm uninstall.
+NetworkPolicies, a processor pod deleted mid-stream, helm upgrade to a new tag, helm uninstall; then
+the chart in operator mode (test/cluster/operator.test.ts): a TelemetryPipeline made Ready by the operator,
+rollouts and drift repair, lag-based scaling up and down with the consumer group's assignment, a crash
+loop reported as Stalled, leader failover between two operator replicas, deletion.
 Needs root. Environment:
   CLUSTER_KEEP=1   leave the cluster up afterwards (it is also left up when it was up before)
-Cold (nothing built): about 25 min; warm: about 5 min. See docs/kubernetes.md.
+Cold (nothing built): about 30 min; warm: about 15 min. See docs/kubernetes.md.
 USAGE
   exit 0
 fi

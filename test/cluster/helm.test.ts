@@ -1,13 +1,10 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import pg from 'pg';
-import { parseEvent } from '@telemetry-pulse/shared';
+import type { Producer } from 'kafkajs';
+import type pg from 'pg';
 import {
   HOST_IP,
   NODE_IP,
-  POD_CIDR,
-  ctr,
   dumpNamespace,
   eventually,
   helm,
@@ -16,10 +13,18 @@ import {
   kubectlJson,
   pods,
 } from '../support/cluster';
+import {
+  createRestrictedNamespace,
+  settledAssignment,
+  startHostServices,
+  tagForChart,
+  topicAccount,
+  type HostServices,
+} from '../support/cluster-services';
 import { aggregateMismatches, tableCounts } from '../support/invariants';
 import { toolPath } from '../support/kube';
-import { startPrivateKafka, type PrivateKafka } from '../support/reliability/kafka';
-import { startPrivatePostgres, type PrivatePostgres } from '../support/reliability/postgres';
+import type { PrivateKafka } from '../support/reliability/kafka';
+import type { PrivatePostgres } from '../support/reliability/postgres';
 import { REPO_ROOT } from '../support/reliability/process';
 import { checkLag, checkLedger } from '../support/reliability/invariants';
 import { Fleet, startLoad, type Load } from '../support/reliability/load';
@@ -47,6 +52,7 @@ const ARTIFACTS = path.join(REPO_ROOT, '.local', 'cluster', 'logs', 'test');
 const INSTANCE = `app.kubernetes.io/instance=${RELEASE}`;
 const selector = (component: string) => `${INSTANCE},app.kubernetes.io/component=${component}`;
 
+let host: HostServices;
 let kafka: PrivateKafka;
 let postgres: PrivatePostgres;
 let db: pg.Pool;
@@ -75,15 +81,6 @@ async function renderedImages(extra: readonly string[] = []): Promise<string[]> 
   );
 }
 
-/** The chart's image names (an air-gapped mirror's, a new tag) given to the images built as localhost/…. */
-async function tagForChart(images: readonly string[]): Promise<void> {
-  for (const image of images) {
-    const component = COMPONENTS.find((c) => image.includes(`/telemetry-pulse/${c}:`));
-    if (!component) throw new Error(`no component image for ${image}`);
-    await ctr(['images', 'tag', '--force', `localhost/telemetry-pulse/${component}:${VERSION}`, image]);
-  }
-}
-
 const valuesArgs = () => ['--values', path.join(CHART, 'ci', 'extras-values.yaml'), '--values', valuesFile];
 
 /** Sends n readings of the ledger fleet (1 % malformed) at `rate` per second, in the background. */
@@ -96,107 +93,21 @@ async function processorPods() {
   return (await pods(NAMESPACE, selector('processor'))).filter((p) => !p.metadata.deletionTimestamp);
 }
 
-async function groupAssignment(): Promise<Map<string, number[]>> {
-  const admin = kafka.kafka().admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups([GROUP]);
-    const out = new Map<string, number[]>();
-    const { AssignerProtocol } = await import('kafkajs');
-    for (const m of groups[0]?.members ?? []) {
-      const a = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
-      out.set(m.clientHost + ' ' + m.memberId.slice(-8), a?.assignment[TOPIC] ?? []);
-    }
-    return out;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** Waits until the two processors share all partitions (a rebalance done), and returns who has which. */
-async function settledAssignment(when: string): Promise<Record<string, number[]>> {
-  const settled = await eventually(`the group did not settle ${when}`, 120_000, async () => {
-    const a = await groupAssignment();
-    const all = [...a.values()].flat().sort((x, y) => x - y);
-    return a.size === 2 && all.join() === '0,1,2,3,4,5' ? Object.fromEntries(a) : undefined;
-  });
-  console.log(`consumer group ${when}:`, settled);
-  return settled;
-}
-
-/** Every record of the topic, read back from the host: distinct valid event_ids and invalid records. */
-async function topicAccount(): Promise<{ records: number; distinctValid: number; invalid: number }> {
-  const admin = kafka.kafka().admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(TOPIC);
-  await admin.disconnect();
-  const records = ends.reduce((s, p) => s + Number(p.high), 0);
-  const consumer = kafka.kafka().consumer({ groupId: `cluster-test-account-${Date.now()}` });
-  const ids = new Set<string>();
-  let seen = 0;
-  let invalid = 0;
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`read ${seen} of ${records} records in 120 s`)), 120_000);
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          const parsed = parseEvent(m.value);
-          if (parsed.ok) ids.add(parsed.event.eventId);
-          else invalid += 1;
-          seen += 1;
-        }
-        if (seen >= records) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return { records, distinctValid: ids.size, invalid };
-}
+const settled = (when: string) =>
+  settledAssignment(kafka, GROUP, TOPIC, { members: 2, partitions: PARTITIONS, when });
 
 beforeAll(async () => {
   helmPath = toolPath('helm');
   mkdirSync(RUN_DIR, { recursive: true });
   mkdirSync(ARTIFACTS, { recursive: true });
-  [kafka, postgres] = await Promise.all([
-    startPrivateKafka(RUN_DIR, HOST_IP),
-    startPrivatePostgres(RUN_DIR, {
-      host: HOST_IP,
-      // The pods come from the pod network (masqueraded to the node's address): passwords, never trust.
-      configure: (dataDir) =>
-        writeFileSync(
-          path.join(dataDir, 'pg_hba.conf'),
-          `host all all ${HOST_IP}/24 scram-sha-256\nhost all all ${POD_CIDR} scram-sha-256\n`,
-          { flag: 'a' },
-        ),
-    }),
-  ]);
-  const admin = new pg.Client({ connectionString: postgres.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE ROLE telemetry LOGIN PASSWORD '${DB_PASSWORD}'`);
-  await admin.query('CREATE DATABASE telemetry OWNER telemetry');
-  await admin.end();
-  const dbUrl = `postgres://telemetry:${DB_PASSWORD}@${HOST_IP}:${postgres.port}/telemetry`;
-  db = new pg.Pool({ connectionString: dbUrl, max: 2 });
-
-  const kafkaAdmin = kafka.kafka().admin();
-  await kafkaAdmin.connect();
-  await kafkaAdmin.createTopics({
-    topics: [TOPIC, DLQ_TOPIC].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
+  host = await startHostServices({
+    runDir: RUN_DIR,
+    topics: [TOPIC, DLQ_TOPIC],
+    partitions: PARTITIONS,
+    dbPassword: DB_PASSWORD,
   });
-  await kafkaAdmin.disconnect();
-  producer = new Kafka({
-    clientId: 'cluster-test',
-    brokers: [kafka.directBrokers],
-    logLevel: logLevel.NOTHING,
-  }).producer({
-    idempotent: true,
-  });
-  await producer.connect();
+  ({ kafka, postgres, db, producer } = host);
 
   const [, kafkaPort] = kafka.directBrokers.split(':');
   valuesFile = path.join(RUN_DIR, 'external-services-values.yaml');
@@ -215,31 +126,16 @@ beforeAll(async () => {
     ].join('\n'),
   );
 
-  await kubectl(['apply', '-f', '-'], {
-    input: JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: {
-        name: NAMESPACE,
-        labels: {
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'latest',
-        },
-      },
-    }),
-  });
-  await k(['create', 'secret', 'generic', 'telemetry-pulse-database', `--from-literal=url=${dbUrl}`]);
-  await tagForChart(await renderedImages());
+  await createRestrictedNamespace(NAMESPACE);
+  await k(['create', 'secret', 'generic', 'telemetry-pulse-database', `--from-literal=url=${host.dbUrl}`]);
+  await tagForChart(await renderedImages(), VERSION);
 }, 600_000);
 
 afterAll(async () => {
   ledgerLoad?.stop();
   if (failed) await dumpNamespace(NAMESPACE, path.join(ARTIFACTS, `${NAMESPACE}.log`)).catch(() => undefined);
   await kubectl(['delete', 'namespace', NAMESPACE, '--wait=false'], { allowFailure: true });
-  await producer?.disconnect().catch(() => undefined);
-  await db?.end().catch(() => undefined);
-  await kafka?.stop();
-  await postgres?.stop();
+  await host?.stop();
 }, 120_000);
 
 /** Marks the run failed (for the namespace dump) when `fn` throws. */
@@ -330,7 +226,7 @@ describe('the chart on a real single-node cluster', () => {
         const { raw } = await tableCounts(db);
         return raw >= 200 ? raw : undefined;
       });
-      const assignment = await settledAssignment('after install');
+      const assignment = await settled('after install');
       expect(Object.values(assignment).map((p) => p.length)).toEqual([3, 3]);
     },
     180_000,
@@ -418,10 +314,10 @@ describe('the chart on a real single-node cluster', () => {
           ? true
           : undefined;
       });
-      await settledAssignment('after the deletion');
+      await settled('after the deletion');
 
       const before = (await processorPods()).map((p) => p.metadata.name);
-      await tagForChart(await renderedImages(['--set', `image.tag=${NEXT_TAG}`]));
+      await tagForChart(await renderedImages(['--set', `image.tag=${NEXT_TAG}`]), VERSION);
       await h([
         'upgrade',
         RELEASE,
@@ -438,7 +334,7 @@ describe('the chart on a real single-node cluster', () => {
       const after = await processorPods();
       expect(after.map((p) => p.metadata.name).filter((n) => before.includes(n))).toEqual([]);
       for (const p of after) expect(p.spec.containers[0]?.image).toMatch(new RegExp(`:${NEXT_TAG}$`));
-      await settledAssignment('after the upgrade');
+      await settled('after the upgrade');
 
       await load.done;
       // The simulator stops (its last batch flushed) so the topic's content is final.
@@ -458,7 +354,7 @@ describe('the chart on a real single-node cluster', () => {
         valid: fleet.valid,
         malformed: fleet.malformed,
       });
-      const account = await topicAccount();
+      const account = await topicAccount(kafka, TOPIC);
       const counts = await tableCounts(db);
       console.log('after the faults:', { lag, ledger: ledgerReport, topic: account, counts });
       // The ledger's readings: every one stored (raw rows cannot double: event_id is the key), every
