@@ -368,5 +368,27 @@ describe('operator adapters against a Kubernetes API server', () => {
       expect(a.isLeader()).toBe(false);
       expect(stepDowns).toEqual([]); // a stop is not a lost Lease
     });
+
+    it('does not count as leading once its last renewal is older than the renew deadline (a stopped process)', async () => {
+      let skewMs = 0;
+      const e = createLeaderElector(loadKubeConfig(cluster.kubeconfig('operator')), {
+        name: 'adapters-test-fence',
+        namespace: OPERATOR_NAMESPACE,
+        identity: 'replica-c',
+        leaseDurationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 60_000, // no retry within the test: only the clock moves
+        onStartedLeading: () => undefined,
+        onStoppedLeading: () => undefined,
+        logger: memoryLogger().logger,
+        now: () => Date.now() + skewMs,
+      });
+      electors.push(e);
+      e.start();
+      await waitFor('replica-c to lead', async () => (e.isLeader() ? true : undefined), 10_000);
+      // As after SIGSTOP/SIGCONT: 11 s passed with no renewal; the standby may hold the Lease by now.
+      skewMs = 11_000;
+      expect(e.isLeader()).toBe(false);
+    });
   });
 });

@@ -104,6 +104,13 @@ export function createOperator(deps: OperatorDeps): Operator {
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
+      // A leader that has not renewed its Lease within the renew deadline (its process was stopped or starved)
+      // may have been replaced already: it writes nothing until a renewal confirms it, or it steps down.
+      if (elector && !elector.isLeader()) {
+        queue.done(key);
+        queue.addAfter(key, config.retryPeriodMs);
+        continue;
+      }
       const end = metrics.duration.startTimer();
       try {
         const result = await controller.reconcile(key);

@@ -24,6 +24,7 @@ export interface LeaderElectionOptions {
 
 export interface LeaderElector {
   start(): void;
+  /** Leading with a Lease renewed within the renew deadline: safe to write. */
   isLeader(): boolean;
   /** Stops trying and, if leading, releases the Lease so a standby takes over at once. */
   stop(): Promise<void>;
@@ -118,7 +119,8 @@ export function createLeaderElector(kc: KubeConfig, opts: LeaderElectionOptions)
     start() {
       running = tryOnce().finally(schedule);
     },
-    isLeader: () => leading,
+    // Leading, and renewed recently enough that no one else can have taken the Lease meanwhile.
+    isLeader: () => leading && now() - lastRenew <= opts.renewDeadlineMs,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
