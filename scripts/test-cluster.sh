@@ -55,7 +55,8 @@ export CLUSTER_KUBECONFIG CLUSTER_BIN
 CLUSTER_KUBECONFIG=$(bash scripts/cluster.sh kubeconfig)
 CLUSTER_BIN=$(bash scripts/kubernetes/build.sh all)
 status=0
-TP_CLUSTER=1 npx --no-install jest --selectProjects cluster "$@" || status=$?
+# Paths and options before --selectProjects: after it jest reads every word as a project name.
+TP_CLUSTER=1 npx --no-install jest "$@" --selectProjects cluster || status=$?
 if [[ $status != 0 ]]; then
   log "failed; component logs: .local/cluster/logs (scripts/cluster.sh logs)"
 fi

@@ -64,7 +64,7 @@ const figures: Record<string, string> = {};
 const fleet = new Fleet({
   seed: 18,
   tag: '0be7a018',
-  devices: 80,
+  devices: 500,
   startMs: Date.now() - 3_600_000,
   malformedRate: 0.005,
 });
@@ -130,7 +130,7 @@ async function operatorMetrics(pod: string): Promise<string> {
     '--',
     'node',
     '-e',
-    "fetch('http://127.0.0.1:'+(process.env.OPERATOR_PORT||9464)+'/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))",
+    "fetch('http://127.0.0.1:'+(process.env.OPERATOR_PORT||9466)+'/metrics',{signal:AbortSignal.timeout(3000)}).then(r=>r.text()).then(t=>process.stdout.write(t))",
   ]);
   return stdout;
 }
@@ -150,12 +150,15 @@ async function lease(): Promise<{ holder: string; transitions: number }> {
   return { holder: l.spec.holderIdentity ?? '', transitions: l.spec.leaseTransitions ?? 0 };
 }
 
-async function lagDrained(): Promise<{ records: number; lag: number; applied: number }> {
+async function lagDrained(
+  group = GROUP,
+  topic = TOPIC,
+): Promise<{ records: number; lag: number; applied: number }> {
   const admin = host.kafka.kafka().admin();
   await admin.connect();
   try {
-    return await eventually('the processors did not drain the topic', 600_000, async () => {
-      const l = await checkLag(admin, host.db, GROUP, TOPIC);
+    return await eventually(`the processors did not drain ${topic}`, 600_000, async () => {
+      const l = await checkLag(admin, host.db, group, topic);
       return l.lag === 0 && l.applied === l.records ? l : undefined;
     });
   } finally {
@@ -222,6 +225,10 @@ afterAll(async () => {
       await dumpNamespace(ns, path.join(ARTIFACTS, `${ns}.log`)).catch(() => undefined);
   }
   console.log('operator figures:', figures);
+  // Cluster-scoped objects (ClusterRole, bindings) go with the release, not with the namespace.
+  await helm(helmPath, ['uninstall', RELEASE, '-n', NAMESPACE, '--wait', '--timeout', '2m'], {
+    allowFailure: true,
+  });
   await kubectl(['delete', 'telemetrypipeline', '--all', '-n', PIPELINE_NS, '--wait=false'], {
     allowFailure: true,
   });
@@ -416,70 +423,87 @@ describe('the operator on a real single-node cluster', () => {
           : undefined,
       );
       await lagDrained();
-      const BACKLOG = 90_000;
 
-      const backlog = async (): Promise<number> => {
+      // The same backlog for both runs, produced beforehand into topics nobody reads yet; then the pipeline is
+      // pointed at one (topic and group in its spec): one processor at most, then up to four.
+      const BACKLOG = 150_000;
+      const single = { topic: 'telemetry.backlog-1', group: 'telemetry-backlog-1', max: 1 };
+      const last = { topic: 'telemetry.backlog-2', group: 'telemetry-backlog-2', max: MAX_REPLICAS };
+      const runs = [single, last];
+      const admin = host.kafka.kafka().admin();
+      await admin.connect();
+      await admin.createTopics({
+        topics: runs
+          .flatMap((r) => [r.topic, `${r.topic}.dlq`])
+          .map((topic) => ({ topic, numPartitions: PARTITIONS })),
+      });
+      await admin.disconnect();
+      for (const r of runs) {
         const started = Date.now();
-        const load = startLoad(host.producer, fleet, {
-          topic: TOPIC,
+        await startLoad(host.producer, fleet, {
+          topic: r.topic,
           total: BACKLOG,
-          ratePerSec: 50_000,
+          ratePerSec: 100_000,
           chunk: 500,
-        });
-        await load.done;
-        console.log(`backlog of ${BACKLOG} produced in ${seconds(Date.now() - started)}`);
-        return started;
-      };
-
-      const oneStart = await backlog();
-      await lagDrained();
-      const one = Date.now() - oneStart;
-      figure(`drain of ${BACKLOG} readings, 1 processor (cpu limit 250m)`, seconds(one));
-
-      await patchSpec({ processor: { maxReplicas: MAX_REPLICAS } });
-      await waitReady();
-      expect(await processorReplicas()).toBe(1);
-      const manyStart = await backlog();
-      let scaledUpAt = 0;
-      let most = 1;
-      const watch = setInterval(() => {
-        void processorReplicas()
-          .then((n) => {
-            if (n > 1 && scaledUpAt === 0) scaledUpAt = Date.now();
-            most = Math.max(most, n);
-          })
-          .catch(() => undefined);
-      }, 500);
-      let assignment: Record<string, number[]> = {};
-      try {
-        await eventually('the operator did not scale the processors up', 120_000, async () =>
-          (await processorReplicas()) > 1 ? true : undefined,
+        }).done;
+        console.log(
+          `backlog of ${BACKLOG} readings in ${r.topic} produced in ${seconds(Date.now() - started)}`,
         );
-        assignment = await settledAssignment(host.kafka, GROUP, TOPIC, {
-          members: MAX_REPLICAS,
-          partitions: PARTITIONS,
-          when: `scaled up to ${MAX_REPLICAS}`,
-        });
-        await lagDrained();
-      } finally {
-        clearInterval(watch);
       }
-      const many = Date.now() - manyStart;
-      figure('backlog to the first scale-up', seconds(scaledUpAt - manyStart));
+
+      const drain = async (r: (typeof runs)[number]) => {
+        let scaledUpAt = 0;
+        let most = 0;
+        const watch = setInterval(() => {
+          void processorReplicas()
+            .then((n) => {
+              if (n > 1 && scaledUpAt === 0) scaledUpAt = Date.now();
+              most = Math.max(most, n);
+            })
+            .catch(() => undefined);
+        }, 500);
+        const started = Date.now();
+        let assignment: Record<string, number[]> | undefined;
+        try {
+          await patchSpec({
+            topic: { name: r.topic, partitions: PARTITIONS },
+            processor: { groupId: r.group, maxReplicas: r.max },
+          });
+          if (r.max > 1) {
+            assignment = await settledAssignment(host.kafka, r.group, r.topic, {
+              members: r.max,
+              partitions: PARTITIONS,
+              when: `scaled up to ${r.max}`,
+            });
+          }
+          await lagDrained(r.group, r.topic);
+        } finally {
+          clearInterval(watch);
+        }
+        return { ms: Date.now() - started, most, scaledUpMs: scaledUpAt && scaledUpAt - started, assignment };
+      };
+      const one = await drain(single);
       figure(
-        `drain of ${BACKLOG} readings, up to ${most} processors`,
-        `${seconds(many)} (${(one / many).toFixed(2)}x faster)`,
+        `pipeline pointed at a backlog of ${BACKLOG} to lag 0, 1 processor (cpu limit 250m)`,
+        seconds(one.ms),
       );
-      expect(most).toBe(MAX_REPLICAS); // capped by maxReplicas (partitions: 6)
-      expect(Object.values(assignment).every((parts) => parts.length >= 1)).toBe(true);
-      expect(many).toBeLessThan(one);
+      const many = await drain(last);
+      figure('pipeline pointed at the backlog to the first scale-up', seconds(many.scaledUpMs));
+      figure(
+        `pipeline pointed at a backlog of ${BACKLOG} to lag 0, up to ${many.most} processors`,
+        `${seconds(many.ms)} (${(one.ms / many.ms).toFixed(2)}x faster)`,
+      );
+      expect(one.most).toBe(1);
+      expect(many.most).toBe(MAX_REPLICAS); // capped by maxReplicas (partitions: 6)
+      expect(Object.values(many.assignment ?? {}).every((parts) => parts.length >= 1)).toBe(true);
+      expect(many.ms).toBeLessThan(one.ms);
 
       const drainedAt = Date.now();
       await eventually('the operator did not scale back down', (STABILIZATION_S + 120) * 1000, async () =>
         (await processorReplicas()) === 1 ? true : undefined,
       );
       figure('lag zero to scaled back down to 1 (stabilisation 30 s)', seconds(Date.now() - drainedAt));
-      await settledAssignment(host.kafka, GROUP, TOPIC, {
+      await settledAssignment(host.kafka, last.group, last.topic, {
         members: 1,
         partitions: PARTITIONS,
         when: 'scaled down to 1',
@@ -495,15 +519,24 @@ describe('the operator on a real single-node cluster', () => {
       const reasons = (JSON.parse(stdout) as { items: { reason: string }[] }).items.map((e) => e.reason);
       expect(reasons).toEqual(expect.arrayContaining(['ScaledUp', 'ScaledDown']));
 
-      const lag = await lagDrained();
+      const lags = [
+        await lagDrained(),
+        ...(await Promise.all(runs.map((r) => lagDrained(r.group, r.topic)))),
+      ];
       const ledger = await checkLedger(host.db, {
         tag: fleet.opts.tag,
         valid: fleet.valid,
         malformed: fleet.malformed,
       });
-      const account = await topicAccount(host.kafka, TOPIC);
+      const accounts = [];
+      for (const topic of [TOPIC, ...runs.map((r) => r.topic)])
+        accounts.push(await topicAccount(host.kafka, topic));
+      const account = {
+        distinctValid: accounts.reduce((n, a) => n + a.distinctValid, 0),
+        invalid: accounts.reduce((n, a) => n + a.invalid, 0),
+      };
       const counts = await tableCounts(host.db);
-      console.log('after scaling up and down:', { lag, ledger, account, counts });
+      console.log('after scaling up and down:', { lags, ledger, accounts, counts });
       expect({ lost: ledger.lost, duplicated: ledger.duplicated }).toEqual({ lost: 0, duplicated: 0 });
       expect({ raw: counts.raw, deadLetters: counts.deadLetters }).toEqual({
         raw: account.distinctValid,
@@ -551,8 +584,8 @@ describe('the operator on a real single-node cluster', () => {
         await waitReady();
         expect((await pipeline()).status?.observedGeneration).toBe(gen1);
 
-        // 2. The leader hangs (its container frozen): the standby waits out the Lease, then leads; the old
-        //    leader, thawed, finds it lost the Lease and does nothing.
+        // 2. The leader hangs (its process stopped, SIGSTOP): the standby waits out the Lease, then leads; the
+        //    old leader, continued, finds its last renewal too old, writes nothing, and steps down.
         await eventually('the replacement operator pod is not Ready', 180_000, async () => {
           const ops = await livePods(NAMESPACE, OPERATOR_PODS);
           return ops.length === 2 && ops.every(isReady) ? true : undefined;
@@ -562,9 +595,11 @@ describe('the operator on a real single-node cluster', () => {
         );
         const container = leaderPod?.status.containerStatuses?.[0] as { containerID?: string } | undefined;
         const id = container?.containerID?.replace(/^containerd:\/\//, '');
-        if (!id) throw new Error(`no container id for ${second.holder}`);
-        const frozenAt = Date.now();
-        await ctr(['task', 'pause', id]);
+        const task = (await ctr(['task', 'ls'])).stdout.split('\n').find((l) => id && l.startsWith(id));
+        const pid = Number(task?.split(/\s+/)[1]);
+        if (!id || !(pid > 0)) throw new Error(`no process for ${second.holder}: ${task ?? 'no task'}`);
+        const stoppedAt = Date.now();
+        process.kill(pid, 'SIGSTOP');
         let third: { holder: string };
         try {
           third = await eventually('the standby did not take the expired Lease', 60_000, async () => {
@@ -572,25 +607,30 @@ describe('the operator on a real single-node cluster', () => {
             return l?.holder && l.holder !== second.holder ? l : undefined;
           });
           figure(
-            `leader frozen to Lease taken (lease duration ${LEASE_DURATION_S} s)`,
-            seconds(Date.now() - frozenAt),
+            `leader stopped (SIGSTOP) to Lease taken (lease duration ${LEASE_DURATION_S} s)`,
+            seconds(Date.now() - stoppedAt),
           );
-          const gen2 = await patchSpec({ api: { replicas: 1 } });
-          await waitReady();
-          expect((await pipeline()).status?.observedGeneration).toBe(gen2);
         } finally {
-          await ctr(['task', 'resume', id]);
+          process.kill(pid, 'SIGCONT');
         }
-        const thawedApplies = async () =>
-          metricValue(await operatorMetrics(second.holder), 'telemetry_operator_actions_total');
-        const after = await eventually('the thawed operator still says it leads', 30_000, async () => {
-          const t = await operatorMetrics(second.holder);
-          return metricValue(t, 'telemetry_operator_leader') === 0 ? t : undefined;
-        });
-        const acted = metricValue(after, 'telemetry_operator_actions_total');
-        await new Promise((r) => setTimeout(r, 10_000));
-        expect(await thawedApplies()).toBe(acted);
+        const continuedAt = new Date().toISOString();
+        const gen2 = await patchSpec({ api: { replicas: 1 } });
+        await waitReady();
+        expect((await pipeline()).status?.observedGeneration).toBe(gen2);
         expect((await lease()).holder).toBe(third.holder);
+        // The continued process's own log: it stepped down and acted on nothing after it was continued.
+        const log = await eventually('the stopped leader did not step down', 60_000, async () => {
+          const r = await k(['logs', second.holder, '--previous'], { allowFailure: true });
+          const now = await k(['logs', second.holder], { allowFailure: true });
+          const text = `${r.stdout}\n${now.stdout}`;
+          return text.includes('"stopped leading"') ? text : undefined;
+        });
+        const actedAfter = log
+          .split('\n')
+          .filter((l) => l.includes('"msg":"acting"'))
+          .map((l) => (JSON.parse(l) as { time: string }).time)
+          .filter((t) => t >= continuedAt);
+        expect(actedAfter).toEqual([]);
       } finally {
         sampling = false;
         await sampler;
