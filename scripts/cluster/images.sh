@@ -60,7 +60,7 @@ kube_router_binary() {
 # import_images REF...: podman's images into the node's containerd (namespace k8s.io), where the kubelet finds
 # them by the same name; an image imported before with the same podman id is skipped.
 import_images() {
-  local ref id marker archive=$CLUSTER_STATE/import.tar
+  local ref id marker archive
   mkdir -p "$CLUSTER_STATE/imported"
   for ref in "$@"; do
     podman image exists "$ref" || die "image $ref is not in podman's store" "build it first: npm run images"
@@ -70,8 +70,13 @@ import_images() {
       continue
     fi
     log "images: importing $ref into the node's containerd"
+    # A file of its own: two imports at once (a test run and Tilt's builds) must not write the same archive.
+    archive=$(mktemp --dry-run "$CLUSTER_STATE/import.XXXXXX.tar")
     podman save --quiet --format docker-archive -o "$archive" "$ref"
-    ctr_node images import "$archive" >/dev/null || die "ctr images import of $ref failed"
+    ctr_node images import "$archive" >/dev/null || {
+      rm -f "$archive"
+      die "ctr images import of $ref failed"
+    }
     rm -f "$archive"
     echo "$id" >"$marker"
   done
