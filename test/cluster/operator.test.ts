@@ -229,9 +229,24 @@ afterAll(async () => {
   await helm(helmPath, ['uninstall', RELEASE, '-n', NAMESPACE, '--wait', '--timeout', '2m'], {
     allowFailure: true,
   });
-  await kubectl(['delete', 'telemetrypipeline', '--all', '-n', PIPELINE_NS, '--wait=false'], {
+  // While the operator still runs to remove its finalizer; one it cannot remove any more goes by hand, or the
+  // namespace (and the CRD after it) would hang in Terminating.
+  await kubectl(['delete', 'telemetrypipeline', '--all', '-n', PIPELINE_NS, '--timeout=90s'], {
     allowFailure: true,
   });
+  await kubectl(
+    [
+      'patch',
+      'telemetrypipeline',
+      PIPELINE,
+      '-n',
+      PIPELINE_NS,
+      '--type=merge',
+      '-p',
+      '{"metadata":{"finalizers":null}}',
+    ],
+    { allowFailure: true },
+  );
   await kubectl(['delete', 'namespace', PIPELINE_NS, NAMESPACE, '--wait=false'], { allowFailure: true });
   await host?.stop();
 }, 180_000);
