@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { filterKafkajsNegativeTimeoutWarning } from '../services/shared/src/kafka/negative-timeout-warning.ts';
 import {
   buildArgs,
   chooseBase,
@@ -53,8 +54,13 @@ import {
 const ROOT = path.resolve(path.dirname(process.argv[1] ?? 'scripts/tilt-cluster.ts'), '..');
 const READY = path.join(ROOT, READY_FILE);
 const RUN_DIR = path.dirname(READY);
+/** A run's Kafka pid and PostgreSQL home, so that the next run can stop what a killed one left behind. */
+const KAFKA_PID = path.join(RUN_DIR, 'kafka.pid');
+const PG_HOME = path.join(RUN_DIR, 'postgres.home');
+const PG_HOME_PREFIX = 'telemetry-pulse-tilt-pg-';
 const POD_CIDR = '10.244.0.0/16'; // scripts/cluster.sh's pod range (a /24 inside it)
 const KAFKA_VERSION = process.env['KAFKA_VERSION'] ?? '4.1.1';
+filterKafkajsNegativeTimeoutWarning(); // kafkajs's harmless warning on Node 24, as the services filter it
 
 function log(message: string): void {
   process.stderr.write(`[tilt-cluster] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
@@ -255,6 +261,7 @@ async function startKafka(
     { stdio: 'ignore' },
   );
   child.on('exit', exited);
+  writeFileSync(KAFKA_PID, String(child.pid ?? ''));
   const brokers = [`${o.host}:${o.kafkaPort}`];
   await until(
     `Kafka on ${brokers[0]} (logs: ${path.join(dir, 'logs')}) did not answer`,
@@ -289,7 +296,8 @@ async function startKafka(
 
 /** initdb and pg_ctl start as the postgres user (the server refuses root), in a home it can enter. */
 async function startPostgres(o: ServicesOptions): Promise<Running & { home: string }> {
-  const home = mkdtempSync(path.join(tmpdir(), 'telemetry-pulse-tilt-pg-'));
+  const home = mkdtempSync(path.join(tmpdir(), PG_HOME_PREFIX));
+  writeFileSync(PG_HOME, home);
   const uid = Number((await must('id -u postgres', 'id', ['-u', 'postgres'], { quiet: true })).trim());
   const gid = Number((await must('id -g postgres', 'id', ['-g', 'postgres'], { quiet: true })).trim());
   chmodSync(home, 0o700);
@@ -353,11 +361,40 @@ async function configurePostgres(
   }
 }
 
+/**
+ * What an earlier run left when it was killed outright (SIGKILL leaves no time to stop): its broker, by the
+ * pid it recorded and only if that process still runs our server.properties, and its PostgreSQL, by the home
+ * it recorded. Their data was throwaway.
+ */
+async function stopLeftovers(): Promise<void> {
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim() : '');
+  const pid = Number(read(KAFKA_PID));
+  const props = path.join(RUN_DIR, 'kafka', 'server.properties');
+  const cmdline = pid > 0 ? read(`/proc/${pid}/cmdline`).replace(/\0/g, ' ') : '';
+  if (cmdline.includes(`kafka.Kafka ${props}`)) {
+    log(`stopping the Kafka an earlier run left (pid ${pid})`);
+    process.kill(pid, 'SIGKILL');
+    await until('the earlier Kafka did not exit', async () => !existsSync(`/proc/${pid}`), 10_000);
+  }
+  const home = read(PG_HOME);
+  if (home.startsWith(path.join(tmpdir(), PG_HOME_PREFIX)) && existsSync(home)) {
+    log(`stopping the PostgreSQL an earlier run left (${home})`);
+    const data = path.join(home, 'data');
+    if (existsSync(path.join(data, 'postmaster.pid')))
+      await run(pgBin('pg_ctl'), ['-D', data, '-w', '-m', 'immediate', 'stop'], {
+        quiet: true,
+        user: 'postgres',
+      });
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 async function services(o: ServicesOptions): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new TiltClusterError('services needs root (PostgreSQL runs as the postgres user)', [
       'run tilt as root, as scripts/cluster.sh is',
     ]);
+  await stopLeftovers();
   rmSync(RUN_DIR, { recursive: true, force: true });
   mkdirSync(RUN_DIR, { recursive: true });
   const started = Date.now();
@@ -372,8 +409,8 @@ async function services(o: ServicesOptions): Promise<void> {
       log(code === 0 ? 'stopped; data removed' : `stopped after a failure; Kafka's logs kept in ${RUN_DIR}`);
       process.exit(code);
     })());
-  process.on('SIGTERM', () => void stop(0));
-  process.on('SIGINT', () => void stop(0));
+  // Tilt stops a served command with SIGTERM to its process group; a closed terminal sends SIGHUP.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
   try {
     const postgres = await startPostgres(o);
     running.push(postgres);
@@ -392,7 +429,9 @@ async function services(o: ServicesOptions): Promise<void> {
   const { brokers, databaseUrl } = serviceAddresses(o);
   writeFileSync(READY, `${brokers}\n`);
   log(`ready in ${seconds(started, Date.now())} s: KAFKA_BROKERS=${brokers} DATABASE_URL=${databaseUrl}`);
-  setInterval(() => undefined, 1 << 30); // until a signal (or Kafka's exit) stops both
+  // Served until a signal (or Kafka's exit) stops both: stop() exits the process, this never resolves.
+  setInterval(() => undefined, 1 << 30);
+  await new Promise<never>(() => undefined);
 }
 
 function report(err: unknown): void {
