@@ -20,7 +20,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -394,6 +394,14 @@ async function services(o: ServicesOptions): Promise<void> {
     throw new TiltClusterError('services needs root (PostgreSQL runs as the postgres user)', [
       'run tilt as root, as scripts/cluster.sh is',
     ]);
+  const local = Object.values(networkInterfaces()).flatMap((addresses) =>
+    (addresses ?? []).map((a) => a.address),
+  );
+  if (!local.includes(o.host))
+    throw new TiltClusterError(
+      `${o.host} is no address of this machine: the servers could not listen there`,
+      ['is the cluster up? scripts/cluster.sh up gives the host 10.250.0.1 on the link to the node'],
+    );
   await stopLeftovers();
   rmSync(RUN_DIR, { recursive: true, force: true });
   mkdirSync(RUN_DIR, { recursive: true });
