@@ -129,13 +129,15 @@ async function devBase(): Promise<string> {
   return step.image;
 }
 
-async function image(service: DevService): Promise<void> {
+async function image(service: DevService, kubeconfig: string | undefined): Promise<void> {
   const ref = checkExpectedRef(process.env['EXPECTED_REF'], service);
-  const checkout = clusterCheckout(process.env['KUBECONFIG']);
+  const checkout = clusterCheckout(kubeconfig);
   if (!checkout || !existsSync(path.join(checkout, CLUSTER_KUBECONFIG)))
     throw new TiltClusterError(
-      `KUBECONFIG (${process.env['KUBECONFIG'] ?? 'unset'}) is not the admin kubeconfig of a running scripts/cluster.sh cluster`,
-      ['export KUBECONFIG=$(scripts/cluster.sh kubeconfig) in the checkout that brought the cluster up'],
+      `${kubeconfig ?? 'no kubeconfig'} is not the admin kubeconfig of a running scripts/cluster.sh cluster`,
+      [
+        'the Tiltfile passes --kubeconfig $KUBECONFIG as tilt saw it: export KUBECONFIG=$(scripts/cluster.sh kubeconfig)',
+      ],
     );
   const started = Date.now();
   const base = await devBase();
@@ -465,7 +467,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (command.command === 'image') await image(command.service);
+  if (command.command === 'image')
+    await image(command.service, command.kubeconfig ?? process.env['KUBECONFIG']);
   else await services(command);
   return 0;
 }

@@ -25,15 +25,17 @@ export interface ServicesOptions {
 
 export type TiltClusterCommand =
   | { readonly command: 'help' }
-  | { readonly command: 'image'; readonly service: DevService }
+  | { readonly command: 'image'; readonly service: DevService; readonly kubeconfig: string | undefined }
   | ({ readonly command: 'services' } & ServicesOptions);
 
 export const USAGE = `Usage: node scripts/tilt-cluster.ts COMMAND   (run by the Tiltfile on the project's cluster)
 
 Commands:
-  image SERVICE   build the SERVICE-dev target of the Dockerfile with podman, tagged $EXPECTED_REF (Tilt's
+  image SERVICE [--kubeconfig FILE]
+                  build the SERVICE-dev target of the Dockerfile with podman, tagged $EXPECTED_REF (Tilt's
                   custom_build sets it), and import it into the cluster's node (scripts/cluster.sh load-images
-                  of the checkout whose cluster $KUBECONFIG names); SERVICE: ${DEV_SERVICES.join(', ')}
+                  of the checkout whose admin kubeconfig FILE is; default $KUBECONFIG, but Tilt gives the
+                  commands it runs a kubeconfig of its own there); SERVICE: ${DEV_SERVICES.join(', ')}
   services [--host ADDR] [--kafka-port N] [--postgres-port N] [--password PW]
                   run a private Kafka (one KRaft node) and PostgreSQL (role and database telemetry) on ADDR
                   [10.250.0.1, the host seen from the pods] ports [19092] and [15432] until stopped; their
@@ -55,9 +57,12 @@ export function parseTiltClusterArgs(argv: readonly string[]): TiltClusterComman
     return { command: 'help' };
   if (command === 'image') {
     const service = DEV_SERVICES.find((s) => s === rest[0]);
-    if (rest.length !== 1 || !service)
-      throw new UsageError(`image takes one service, one of ${DEV_SERVICES.join(', ')}`);
-    return { command: 'image', service };
+    const kubeconfig = rest[1] === '--kubeconfig' && rest.length === 3 ? rest[2] : undefined;
+    if ((rest.length !== 1 && !kubeconfig) || !service)
+      throw new UsageError(
+        `image takes one service, one of ${DEV_SERVICES.join(', ')}, and --kubeconfig FILE`,
+      );
+    return { command: 'image', service, kubeconfig };
   }
   if (command !== 'services') throw new UsageError(`unknown command ${command}`);
   const problems: string[] = [];

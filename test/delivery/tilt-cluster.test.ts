@@ -91,7 +91,7 @@ beforeAll(async () => {
   const parsed = parseTiltClusterArgs(
     String(local('dev-services')?.['serve_cmd'] ?? '')
       .split(/\s+/)
-      .slice(3),
+      .slice(4),
   );
   if (parsed.command !== 'services') throw new Error('dev-services does not run `tilt-cluster.ts services`');
   services = parsed;
@@ -145,7 +145,8 @@ describe('Tiltfile on the project’s cluster: images without a registry', () =>
         '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON',
         'scripts/tilt-cluster.ts',
       ]);
-      expect(parseTiltClusterArgs(command.slice(3))).toEqual({ command: 'image', service: svc });
+      // Tilt gives the commands it runs a KUBECONFIG of its own: the cluster's is passed on.
+      expect(parseTiltClusterArgs(command.slice(3))).toEqual({ command: 'image', service: svc, kubeconfig });
       // skips_local_docker: Tilt neither inspects nor pushes the image; the command imports it into the node.
       expect(custom['skips_local_docker']).toBe(true);
       expect(custom['deps']).toEqual(docker['only']);
@@ -172,6 +173,8 @@ describe('Tiltfile on the project’s cluster: images without a registry', () =>
 describe('Tiltfile on the project’s cluster: Kafka and PostgreSQL on the host', () => {
   it('runs them as a served local resource, ready when the file the script writes exists', () => {
     const dev = local('dev-services');
+    // exec: Tilt's SIGTERM reaches the script, and Tilt waits for it (not for sh) to stop the servers.
+    expect(String(dev?.['serve_cmd'])).toMatch(/^exec node .* scripts\/tilt-cluster\.ts services /);
     expect(dev?.['labels']).toEqual(['infra']);
     expect(services).toEqual({
       command: 'services',

@@ -24,10 +24,25 @@ describe('tilt-cluster: command line', () => {
   });
 
   it('image takes exactly one of the dev services', () => {
-    expect(parseTiltClusterArgs(['image', 'processor'])).toEqual({ command: 'image', service: 'processor' });
-    for (const argv of [['image'], ['image', 'operator'], ['image', 'api', 'simulator']])
+    expect(parseTiltClusterArgs(['image', 'processor'])).toEqual({
+      command: 'image',
+      service: 'processor',
+      kubeconfig: undefined,
+    });
+    expect(parseTiltClusterArgs(['image', 'api', '--kubeconfig', '/k'])).toEqual({
+      command: 'image',
+      service: 'api',
+      kubeconfig: '/k',
+    });
+    for (const argv of [
+      ['image'],
+      ['image', 'operator'],
+      ['image', 'api', 'simulator'],
+      ['image', 'api', '--kubeconfig'],
+      ['image', 'api', '--kube', '/k'],
+    ])
       expect(() => parseTiltClusterArgs(argv)).toThrow(
-        new UsageError('image takes one service, one of processor, api, simulator'),
+        new UsageError('image takes one service, one of processor, api, simulator, and --kubeconfig FILE'),
       );
   });
 
