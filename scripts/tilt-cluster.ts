@@ -58,6 +58,7 @@ const RUN_DIR = path.dirname(READY);
 const KAFKA_PID = path.join(RUN_DIR, 'kafka.pid');
 const PG_HOME = path.join(RUN_DIR, 'postgres.home');
 const PG_HOME_PREFIX = 'telemetry-pulse-tilt-pg-';
+const IMPORT_LOCK = path.join(tmpdir(), 'telemetry-pulse-cluster-import.lock');
 const POD_CIDR = '10.244.0.0/16'; // scripts/cluster.sh's pod range (a /24 inside it)
 const KAFKA_VERSION = process.env['KAFKA_VERSION'] ?? '4.1.1';
 filterKafkajsNegativeTimeoutWarning(); // kafkajs's harmless warning on Node 24, as the services filter it
@@ -156,10 +157,12 @@ async function image(service: DevService, kubeconfig: string | undefined): Promi
     },
   );
   const built = Date.now();
+  // One import at a time: Tilt builds two images at once, and cluster.sh load-images saves each through the
+  // same archive file (podman save then fails: "docker-archive doesn't support modifying existing images").
   await must(
     'importing the image into the node',
-    'bash',
-    [path.join(checkout, 'scripts', 'cluster.sh'), 'load-images', ref],
+    'flock',
+    [IMPORT_LOCK, 'bash', path.join(checkout, 'scripts', 'cluster.sh'), 'load-images', ref],
     {
       hints: ['is the cluster up? scripts/cluster.sh status'],
     },
