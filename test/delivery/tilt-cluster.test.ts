@@ -157,6 +157,13 @@ describe('Tiltfile on the project’s cluster: images without a registry', () =>
     },
   );
 
+  it('applies nothing cluster-scoped of the chart: its CRD is shared with the cluster’s other releases', () => {
+    // Found on the real cluster: tilt down deleted the CRD under the operator tests running there.
+    const [helm] = callsOf(cluster, 'helm');
+    expect(helm?.['skip_crds']).toBe(true);
+    expect(callsOf(kind, 'helm')[0]?.['skip_crds']).toBe(false);
+  });
+
   it('builds every image the chart runs, and nothing through docker_build', () => {
     expect(callsOf(cluster, 'docker_build')).toEqual([]);
     const images = podsOf(chart)
