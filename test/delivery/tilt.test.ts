@@ -170,13 +170,19 @@ describe('Tiltfile: what it builds', () => {
       expect(stageBody(`${svc}-dev`)).not.toBe('');
       const only = strings(build['only']);
       for (const p of only) expect([p, exists(p)]).toEqual([p, true]);
-      // Every file the target's stages COPY from the context is inside `only`, or the build would miss it.
-      const sources = lineage(`${svc}-dev`).flatMap((s) =>
-        [...stageBody(s).matchAll(/^COPY (?!--from)(?:--\S+ )*(.+)$/gm)].flatMap((m) =>
+      // Every file the target's stages COPY or bind-mount from the context is inside `only`, or the build
+      // would miss it (a bind mount without `from=` reads the build context too).
+      const sources = lineage(`${svc}-dev`).flatMap((s) => [
+        ...[...stageBody(s).matchAll(/^COPY (?!--from)(?:--\S+ )*(.+)$/gm)].flatMap((m) =>
           (m[1] ?? '').split(/\s+/).slice(0, -1),
         ),
-      );
+        ...[...stageBody(s).matchAll(/--mount=type=bind,([^\s\\]+)/g)]
+          .map((m) => (m[1] ?? '').split(','))
+          .filter((opts) => !opts.some((o) => o.startsWith('from=')))
+          .map((opts) => (opts.find((o) => o.startsWith('source=')) ?? '').slice('source='.length)),
+      ]);
       expect(sources.length).toBeGreaterThan(5);
+      expect(sources).toContain('scripts/images/sbom.ts');
       for (const src of sources) {
         expect([src, only.some((o) => src === o || src.startsWith(`${o}/`))]).toEqual([src, true]);
       }

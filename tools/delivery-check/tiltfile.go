@@ -94,7 +94,12 @@ var tiltSignatures = map[string][]string{
 	"allow_k8s_contexts": {"contexts"},
 	"blob":               {"contents"},
 	"ci_settings":        {"k8s_grace_period?", "timeout?", "readiness_timeout?"},
-	"default_registry":   {"host", "host_from_cluster?", "single_name?"},
+	// Tilt unpacks command_bat_val, outputs_image_ref_to, command_bat and image_deps without "?", after optional
+	// parameters: optional all the same.
+	"custom_build": {"ref", "command", "deps", "tag?", "disable_push?", "skips_local_docker?", "live_update?",
+		"match_in_env_vars?", "ignore?", "entrypoint?", "container_args?", "command_bat_val?",
+		"outputs_image_ref_to?", "command_bat?", "image_deps?", "env?", "dir?"},
+	"default_registry": {"host", "host_from_cluster?", "single_name?"},
 	"docker_build": {"ref", "context", "build_args?", "dockerfile?", "dockerfile_contents?", "live_update?",
 		"match_in_env_vars?", "ignore?", "only?", "entrypoint?", "target?", "ssh?", "network?", "secret?",
 		"extra_tag?", "container_args?", "cache_from?", "pull?", "platform?", "extra_hosts?"},
@@ -269,6 +274,21 @@ func checkTiltCall(fn string, given map[string]any, values []starlark.Value, par
 				}
 			}
 		}
+	case "custom_build":
+		if given["tag"] != nil && given["outputs_image_ref_to"] != nil {
+			return errors.New("cannot specify both tag= and outputs_image_ref_to=")
+		}
+		for i, p := range params {
+			if p == "live_update?" && values[i] != nil {
+				if err := checkLiveUpdate(values[i]); err != nil {
+					return err
+				}
+				// Tilt watches only deps for a custom_build: a sync or fall_back_on path outside them never fires.
+				if err := checkLiveUpdateWatched(values[i], stringsOf(given["deps"])); err != nil {
+					return err
+				}
+			}
+		}
 	case "k8s_resource":
 		for _, pf := range listOf(given["port_forwards"]) {
 			if s, ok := pf.(string); ok && !tiltPortForward.MatchString(s) {
@@ -328,6 +348,38 @@ func (r *tiltRecorder) checkContextAllowed() error {
 		}
 	}
 	return fmt.Errorf("Stop! %s might be production; tilt refuses contexts that are not local or allowed", r.context)
+}
+
+// checkLiveUpdateWatched: every sync source and fall_back_on file lies inside a watched path, as Tilt requires.
+func checkLiveUpdateWatched(v starlark.Value, watched []string) error {
+	inside := func(p string) bool {
+		for _, w := range watched {
+			if rel, err := filepath.Rel(w, p); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+				return true
+			}
+		}
+		return false
+	}
+	list, _ := v.(*starlark.List)
+	for i := 0; list != nil && i < list.Len(); i++ {
+		step, _ := list.Index(i).(*tiltValue)
+		if step == nil {
+			continue
+		}
+		switch step.kind {
+		case "sync":
+			if p, _ := step.args["local_path"].(string); !inside(p) {
+				return fmt.Errorf("sync step source '%s' is not a child of any watched filepaths (%v)", p, watched)
+			}
+		case "fall_back_on":
+			for _, p := range stringsOf(step.args["files"]) {
+				if !inside(p) {
+					return fmt.Errorf("fall_back_on paths '%s' is not a child of any watched filepaths (%v)", p, watched)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // tiltValue is what sync(), run(), port_forward() and the like return: recorded inside the call using it.
