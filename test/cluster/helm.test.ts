@@ -12,6 +12,7 @@ import {
   kubectl,
   kubectlJson,
   pods,
+  stepsMarking,
 } from '../support/cluster';
 import {
   createRestrictedNamespace,
@@ -138,20 +139,9 @@ afterAll(async () => {
   await host?.stop();
 }, 120_000);
 
-/** Marks the run failed (for the namespace dump) when `fn` throws. */
-const step = (name: string, fn: () => Promise<void>, timeoutMs: number) =>
-  it(
-    name,
-    async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    },
-    timeoutMs,
-  );
+const step = stepsMarking(() => {
+  failed = true;
+});
 
 describe('the chart on a real single-node cluster', () => {
   step(

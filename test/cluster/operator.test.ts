@@ -12,6 +12,7 @@ import {
   kubectl,
   kubectlJson,
   pods,
+  stepsMarking,
   type Pod,
 } from '../support/cluster';
 import {
@@ -113,6 +114,19 @@ async function waitReady(timeout = '5m'): Promise<number> {
   const p = await pipeline();
   expect(p.status?.observedGeneration).toBe(p.metadata.generation);
   return Date.now() - started;
+}
+
+/** The Events the operator recorded on the pipeline. */
+async function pipelineEvents(): Promise<{ type: string; reason: string }[]> {
+  const { stdout } = await kp([
+    'get',
+    'events',
+    '--field-selector',
+    `involvedObject.name=${PIPELINE}`,
+    '-o',
+    'json',
+  ]);
+  return (JSON.parse(stdout) as { items: { type: string; reason: string }[] }).items;
 }
 
 const processorReplicas = async () =>
@@ -251,19 +265,9 @@ afterAll(async () => {
   await host?.stop();
 }, 180_000);
 
-const step = (name: string, fn: () => Promise<void>, timeoutMs: number) =>
-  it(
-    name,
-    async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    },
-    timeoutMs,
-  );
+const step = stepsMarking(() => {
+  failed = true;
+});
 
 describe('the operator on a real single-node cluster', () => {
   step(
@@ -411,15 +415,7 @@ describe('the operator on a real single-node cluster', () => {
       await kp(['set', 'env', `deployment/${PROCESSOR}`, 'ADDED_BY_HAND=1']);
       await new Promise((r) => setTimeout(r, 15_000));
       expect((await drifts()) - driftFrom).toBe(1);
-      const { stdout } = await kp([
-        'get',
-        'events',
-        '--field-selector',
-        `involvedObject.name=${PIPELINE}`,
-        '-o',
-        'json',
-      ]);
-      const reasons = (JSON.parse(stdout) as { items: { reason: string }[] }).items.map((e) => e.reason);
+      const reasons = (await pipelineEvents()).map((e) => e.reason);
       expect(reasons).toContain('DriftRepaired');
       await waitReady();
     },
@@ -524,15 +520,7 @@ describe('the operator on a real single-node cluster', () => {
         partitions: PARTITIONS,
         when: 'scaled down to 1',
       });
-      const { stdout } = await kp([
-        'get',
-        'events',
-        '--field-selector',
-        `involvedObject.name=${PIPELINE}`,
-        '-o',
-        'json',
-      ]);
-      const reasons = (JSON.parse(stdout) as { items: { reason: string }[] }).items.map((e) => e.reason);
+      const reasons = (await pipelineEvents()).map((e) => e.reason);
       expect(reasons).toEqual(expect.arrayContaining(['ScaledUp', 'ScaledDown']));
 
       const lags = [
@@ -686,17 +674,9 @@ describe('the operator on a real single-node cluster', () => {
       expect(stalled.stalled.reason).toBe('ProcessorCrashLooping');
       expect(stalled.ready?.status).toBe('False');
       expect(stalled.stalled.message).toMatch(/password authentication failed/);
-      const { stdout } = await kp([
-        'get',
-        'events',
-        '--field-selector',
-        `involvedObject.name=${PIPELINE}`,
-        '-o',
-        'json',
-      ]);
-      const warnings = (
-        JSON.parse(stdout) as { items: { type: string; reason: string; count?: number }[] }
-      ).items.filter((e) => e.type === 'Warning' && e.reason === 'ProcessorCrashLooping');
+      const warnings = (await pipelineEvents()).filter(
+        (e) => e.type === 'Warning' && e.reason === 'ProcessorCrashLooping',
+      );
       expect(warnings).toHaveLength(1);
       const { stdout: columns } = await kp(['get', 'telemetrypipeline', PIPELINE]);
       console.log(columns);

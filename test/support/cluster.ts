@@ -140,3 +140,23 @@ export async function dumpNamespace(namespace: string, file: string): Promise<vo
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, parts.join('\n'));
 }
+
+/**
+ * `it` for the steps of one cluster test file, which depend on the ones before them: a step that throws
+ * calls `onFail` (the file then dumps its namespaces for whoever reads the CI log).
+ */
+export function stepsMarking(onFail: () => void) {
+  return (name: string, fn: () => Promise<void>, timeoutMs: number) =>
+    it(
+      name,
+      async () => {
+        try {
+          await fn();
+        } catch (err) {
+          onFail();
+          throw err;
+        }
+      },
+      timeoutMs,
+    );
+}
