@@ -100,6 +100,17 @@ export async function groupAssignment(
   }
 }
 
+/** The consumer group's state as the broker reports it (Stable, PreparingRebalance, …). */
+async function groupState(kafka: PrivateKafka, group: string): Promise<string> {
+  const admin = kafka.kafka().admin();
+  await admin.connect();
+  try {
+    return (await admin.describeGroups([group])).groups[0]?.state ?? 'Unknown';
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
  * Waits until `members` consumers share every partition (a rebalance done) and returns who has which.
  */
@@ -113,7 +124,15 @@ export async function settledAssignment(
   const settled = await eventually(`the group did not settle ${o.when}`, 180_000, async () => {
     const a = await groupAssignment(kafka, group, topic);
     const all = [...a.values()].flat().sort((x, y) => x - y);
-    return a.size === o.members && all.join() === every ? Object.fromEntries(a) : undefined;
+    // Mid-rebalance a member that just joined shows the previous generation's (empty) assignment: settled
+    // is the group Stable with every partition held once and, while there are enough, every member holding one.
+    const busy = [...a.values()].every((p) => p.length > 0) || o.members > o.partitions;
+    return a.size === o.members &&
+      all.join() === every &&
+      busy &&
+      (await groupState(kafka, group)) === 'Stable'
+      ? Object.fromEntries(a)
+      : undefined;
   });
   console.log(`consumer group ${o.when}:`, settled);
   return settled;
