@@ -1,9 +1,12 @@
 import fc from 'fast-check';
 import {
+  acceptWellFormedEvent,
+  eventV1Schema,
   MAX_EVENT_BYTES,
   MAX_ID_LENGTH,
   parseEvent,
   PRINTABLE_RE,
+  validateEvent,
   SENSOR_RANGES,
   type TelemetryEvent,
 } from '@telemetry-pulse/shared/core';
@@ -155,6 +158,50 @@ const mutatedMessage = fc.oneof(
 );
 
 describe('event validator fuzzing (fast-check)', () => {
+  it('the hand-checked path and the schema agree on every mutated event: same verdict, same event', () => {
+    fc.assert(
+      fc.property(mutatedMessage, (bytes) => {
+        let json: unknown;
+        try {
+          json = JSON.parse(bytes.toString('utf8'));
+        } catch {
+          return; // not JSON: neither path sees it
+        }
+        if (typeof json !== 'object' || json === null || Array.isArray(json)) return;
+        const byHand = acceptWellFormedEvent(json as Record<string, unknown>);
+        const bySchema = eventV1Schema.safeParse(json);
+        // The hand path may leave a message to the schema, never accept one the schema refuses.
+        if (byHand !== null) {
+          expect(bySchema.success).toBe(true);
+          expect(byHand).toEqual(bySchema.data);
+        }
+        const verdict = validateEvent(json);
+        expect(verdict.ok).toBe(bySchema.success);
+        if (verdict.ok && bySchema.success) expect(verdict.event).toEqual(bySchema.data);
+      }),
+      params,
+    );
+  });
+
+  it('takes the hand-checked path for every well-formed shape the wire format allows', () => {
+    const shapes: Record<string, unknown>[] = [
+      base,
+      { ...base, event_id: base.event_id.toUpperCase() },
+      { ...base, ts_event: Date.UTC(2026, 10, 27, 9, 15) },
+      { ...base, ts_event: '2026-11-27 09:15:00.123456+01:00' },
+      { ...base, unit: null },
+      (({ unit: _unit, ...rest }) => rest)(base),
+      { ...base, schema_version: 1, extra: { nested: true } },
+      { ...base, sensor_type: 'temperature', value: -50 },
+      { ...base, sensor_type: 'occupancy', value: 100_000 },
+    ];
+    for (const shape of shapes) {
+      const bySchema = eventV1Schema.safeParse(shape);
+      expect(bySchema.success).toBe(true);
+      expect(acceptWellFormedEvent(shape)).toEqual(bySchema.data);
+    }
+  });
+
   it('accepts only what can be stored, and never throws, on mutated events', () => {
     fc.assert(
       fc.property(mutatedMessage, (bytes) => {

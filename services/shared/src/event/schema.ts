@@ -150,6 +150,8 @@ export function validateEvent(json: unknown): ParseResult {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, code: 'SCHEMA_VIOLATION', message: 'event must be a JSON object' };
   }
+  const fast = acceptWellFormedEvent(json as Record<string, unknown>);
+  if (fast !== null) return { ok: true, event: fast };
   const result = eventV1Schema.safeParse(json);
   if (result.success) return { ok: true, event: result.data };
   const message = result.error.issues
@@ -157,6 +159,48 @@ export function validateEvent(json: unknown): ParseResult {
     .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
     .join('; ');
   return { ok: false, code: 'SCHEMA_VIOLATION', message };
+}
+
+const SENSOR_TYPE_SET: ReadonlySet<string> = new Set(SENSOR_TYPES);
+
+function isId(v: unknown): v is string {
+  return typeof v === 'string' && v.length >= 1 && v.length <= MAX_ID_LENGTH && PRINTABLE_RE.test(v);
+}
+
+/**
+ * The event a well-formed message describes, checked field by field by hand, or null for anything else,
+ * which {@link eventV1Schema} then judges and explains. It accepts only what the schema accepts and returns
+ * what the schema returns (a property test holds the two together): schema validation was a quarter of the
+ * processor's CPU time, and nearly every message on the topic is well-formed.
+ */
+export function acceptWellFormedEvent(o: Record<string, unknown>): TelemetryEvent | null {
+  const { event_id, device_id, site_id, zone_id, sensor_type, value, ts_event, unit, schema_version } = o;
+  if (typeof event_id !== 'string' || !UUID_RE.test(event_id)) return null;
+  if (!isId(device_id) || !isId(site_id) || !isId(zone_id)) return null;
+  if (typeof sensor_type !== 'string' || !SENSOR_TYPE_SET.has(sensor_type)) return null;
+  const range = SENSOR_RANGES[sensor_type as SensorType];
+  if (typeof value !== 'number' || !(value >= range.min && value <= range.max)) return null;
+  if (unit !== undefined && unit !== null) {
+    if (typeof unit !== 'string' || unit.length > 16 || !PRINTABLE_RE.test(unit)) return null;
+  }
+  if (schema_version !== undefined && schema_version !== 1) return null;
+  const ts =
+    typeof ts_event === 'string'
+      ? parseIsoTimestamp(ts_event)
+      : typeof ts_event === 'number'
+        ? parseEpochMillis(ts_event)
+        : null;
+  if (ts === null || !ts.ok) return null;
+  return {
+    eventId: event_id.toLowerCase(),
+    deviceId: device_id,
+    siteId: site_id,
+    zoneId: zone_id,
+    sensorType: sensor_type as SensorType,
+    value,
+    tsEventMs: ts.ms,
+    unit: unit ?? null,
+  };
 }
 
 /** Encodes an event in wire format v1 (ISO-8601 UTC timestamp). */
