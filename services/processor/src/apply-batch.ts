@@ -106,6 +106,15 @@ export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<Ba
     const insertedIds = await insertRawEvents(client, kept);
     const inserted: AcceptedReading[] = kept.filter((r) => insertedIds.has(r.eventId));
     const aggregatable = inserted.filter((r) => r.lateness !== 'too_late');
+    await upsertDevices(client, inserted);
+    const alerts =
+      inserted.length > 0 || classified.clock.maxEventMs !== null
+        ? await deps.alerts.apply(client, input.partition, inserted, classified.clock)
+        : NO_ALERTS;
+    await recordDeadLetters(client, input.group, input.topic, input.partition, rejected, input.attempt);
+    // Windows last: every partition's batches update the same zone windows, so each transaction holds
+    // their row locks from this statement to its commit. Taken here, the others wait for one statement
+    // and a commit, not for this batch's devices, alerts and dead letters as well.
     const revisions = await upsertWindowAggregates(
       client,
       withRollUps(
@@ -115,12 +124,6 @@ export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<Ba
       ),
       deps.rollupSeconds,
     );
-    await upsertDevices(client, inserted);
-    const alerts =
-      inserted.length > 0 || classified.clock.maxEventMs !== null
-        ? await deps.alerts.apply(client, input.partition, inserted, classified.clock)
-        : NO_ALERTS;
-    await recordDeadLetters(client, input.group, input.topic, input.partition, rejected, input.attempt);
     await saveProgress(
       client,
       input.group,
