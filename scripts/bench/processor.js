@@ -23,9 +23,12 @@ const {
   scratchDatabase,
   withAdmin,
   rssMiB,
+  cpuSeconds,
+  procStat,
   percentile,
   applied,
   spawnProcessor,
+  migrateDatabase,
 } = require('./common');
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -146,11 +149,57 @@ async function consumeAll(topic, total, keep) {
   return { rate: total / elapsed, elapsed, kept };
 }
 
-/** Baseline 2: COPY the same rows into a table identical to raw_events (same columns and indexes). */
-async function rawCopy(dbUrl, messages) {
+/**
+ * CPU seconds (user + system) used so far by every PostgreSQL process on this machine, from /proc: with the
+ * drain's elapsed time this says where the work went, a figure the machine's other load does not skew.
+ * (A backend that exits between two readings takes its seconds with it: measure around long-lived sessions.)
+ */
+function postgresCpuSeconds() {
+  let ticks = 0;
+  for (const entry of require('node:fs').readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const s = procStat(entry);
+      if (s.comm === 'postgres') ticks += s.ticks;
+    } catch {
+      // ended between readdir and read
+    }
+  }
+  return ticks / 100;
+}
+
+/**
+ * The day partitions of raw_events that a backlog's event times fall in, created in `dbUrl` the way a running
+ * processor creates each day's ahead of time (a fresh database has only today's and the next ones).
+ */
+async function createDayPartitions(dbUrl, minMs, maxMs) {
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    const day = 86_400_000;
+    for (let from = Math.floor(minMs / day) * day; from <= maxMs; from += day)
+      await client.query(
+        'SELECT create_raw_events_partition(to_timestamp($1 / 1000.0), to_timestamp($2 / 1000.0))',
+        [from, from + day],
+      );
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Baseline 2: a bare COPY of the same rows, in one transaction, into raw_events itself (the same partitioned
+ * table, partitions, indexes and counting trigger) of its own freshly migrated database.
+ */
+async function rawCopy(messages) {
   const csv = [];
+  let minMs = Infinity;
+  let maxMs = -Infinity;
   for (const m of messages) {
     const e = JSON.parse(m.value.toString());
+    const ms = Date.parse(e.ts_event);
+    minMs = Math.min(minMs, ms);
+    maxMs = Math.max(maxMs, ms);
     csv.push(
       [
         e.event_id,
@@ -167,21 +216,28 @@ async function rawCopy(dbUrl, messages) {
       ].join(',') + '\n',
     );
   }
-  const client = new pg.Client({ connectionString: dbUrl });
+  const db = await scratchDatabase();
+  migrateDatabase(db.url);
+  await createDayPartitions(db.url, minMs, maxMs);
+  const client = new pg.Client({ connectionString: db.url });
   await client.connect();
-  await client.query('CREATE TABLE raw_copy (LIKE raw_events INCLUDING ALL)');
-  const started = Date.now();
-  await client.query('BEGIN');
-  const stream = client.query(
-    copyFrom(`COPY raw_copy (event_id, device_id, site_id, zone_id, sensor_type, value, unit, ts_event,
-      kafka_partition, kafka_offset, lateness) FROM STDIN WITH (FORMAT csv)`),
-  );
-  await pipeline(Readable.from(csv), stream);
-  await client.query('COMMIT');
-  const elapsed = (Date.now() - started) / 1000;
-  await client.query('DROP TABLE raw_copy');
-  await client.end();
-  return { rate: messages.length / elapsed, elapsed };
+  try {
+    const started = Date.now();
+    const pgCpuBefore = postgresCpuSeconds();
+    await client.query('BEGIN');
+    const stream = client.query(
+      copyFrom(`COPY raw_events (event_id, device_id, site_id, zone_id, sensor_type, value, unit, ts_event,
+        kafka_partition, kafka_offset, lateness) FROM STDIN WITH (FORMAT csv)`),
+    );
+    await pipeline(Readable.from(csv), stream);
+    await client.query('COMMIT');
+    const elapsed = (Date.now() - started) / 1000;
+    const pgCpu = postgresCpuSeconds() - pgCpuBefore;
+    return { rate: messages.length / elapsed, elapsed, minMs, maxMs, pgCpu };
+  } finally {
+    await client.end();
+    await db.drop();
+  }
 }
 
 async function waitReady(port, timeoutMs = 60_000) {
@@ -258,8 +314,10 @@ async function soak(topic, pool, group, pid, rate, ms, alreadyApplied) {
 }
 
 /** A second drain of the backlog by a fresh group into a fresh database, with tracing on. */
-async function tracedDrain(topic, total, otlpUrl) {
+async function tracedDrain(topic, total, otlpUrl, range) {
   const db = await scratchDatabase();
+  migrateDatabase(db.url);
+  await createDayPartitions(db.url, range.minMs, range.maxMs);
   const group = uid('bench-traced');
   const port = 19466;
   const child = spawnProcessor(db.url, topic, group, port, { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl });
@@ -289,15 +347,14 @@ async function main() {
   log(`raw consume: ${fmt(raw.rate)} events/s`);
   const { kept } = await consumeAll(topic, total, true);
 
-  const db = await scratchDatabase();
-  execFileSync(process.execPath, [path.join(ROOT, 'services/shared/dist/migrate-cli.js')], {
-    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  log('baseline 2: raw COPY of the same rows into a copy of raw_events...');
-  const copy = await rawCopy(db.url, kept);
+  log('baseline 2: a bare COPY of the same rows into raw_events (same partitions, indexes, trigger)...');
+  const copy = await rawCopy(kept);
   kept.length = 0;
   log(`raw COPY: ${fmt(copy.rate)} rows/s`);
+
+  const db = await scratchDatabase();
+  migrateDatabase(db.url);
+  await createDayPartitions(db.url, copy.minMs, copy.maxMs);
 
   log('the processor draining the backlog (its own process)...');
   const group = uid('bench-processor');
@@ -307,6 +364,8 @@ async function main() {
   const results = {};
   try {
     const ready = await waitReady(port);
+    const pgCpuBefore = postgresCpuSeconds();
+    const procCpuBefore = cpuSeconds(child.pid);
     const drainRss = [];
     let done = 0;
     while ((done = await applied(pool, group, topic)) < total) {
@@ -316,12 +375,16 @@ async function main() {
     }
     const drainS = (Date.now() - ready) / 1000;
     const procRate = total / drainS;
+    const cpu = {
+      processor: cpuSeconds(child.pid) - procCpuBefore,
+      postgres: postgresCpuSeconds() - pgCpuBefore,
+    };
     log(`processor: ${fmt(procRate)} events/s`);
-    Object.assign(results, { total, raw, copy, procRate, drainS, drainRssMax: Math.max(...drainRss) });
+    Object.assign(results, { total, raw, copy, procRate, drainS, cpu, drainRssMax: Math.max(...drainRss) });
 
     log('the processor draining the same backlog again, tracing exported to a local OTLP receiver...');
     const exportsBefore = sink.stats.requests;
-    results.traced = await tracedDrain(topic, total, sink.url);
+    results.traced = await tracedDrain(topic, total, sink.url, copy);
     results.traced.exports = sink.stats.requests - exportsBefore;
     log(`processor with tracing: ${fmt(results.traced.rate)} events/s`);
 
@@ -350,10 +413,13 @@ function report(r) {
     '| measurement | events/s | processor ratio |',
     '| --- | ---: | ---: |',
     `| raw kafkajs eachBatch loop (count only) | ${fmt(r.raw.rate)} | ${(r.procRate / r.raw.rate).toFixed(2)}x |`,
-    `| raw COPY into a copy of raw_events | ${fmt(r.copy.rate)} | ${(r.procRate / r.copy.rate).toFixed(2)}x |`,
+    `| bare COPY into raw_events (same partitions and indexes) | ${fmt(r.copy.rate)} | ${(r.procRate / r.copy.rate).toFixed(2)}x |`,
     `| processor draining the backlog | ${fmt(r.procRate)} | 1.00x |`,
     '',
     `processor drain: ${r.drainS.toFixed(1)} s, max RSS ${r.drainRssMax.toFixed(0)} MiB`,
+    `CPU seconds per 100,000 events: processor ${((r.cpu.processor * 1e5) / r.total).toFixed(2)}, ` +
+      `its PostgreSQL ${((r.cpu.postgres * 1e5) / r.total).toFixed(2)}; the bare COPY's PostgreSQL ` +
+      `${((r.copy.pgCpu * 1e5) / r.total).toFixed(2)}`,
     `processor drain with tracing exported to a local OTLP receiver: ${fmt(r.traced.rate)} events/s, ` +
       `${(r.traced.rate / r.procRate).toFixed(2)}x the untraced drain (${r.traced.exports} exports received)`,
   ];
