@@ -1,5 +1,6 @@
 import type { PoolClient } from '@telemetry-pulse/shared';
 import type { AcceptedReading } from '../../domain/plan-batch';
+import { numberArray, textArray } from './array-literal';
 
 /**
  * Bulk-inserts readings with one UNNEST statement; an event id already stored is skipped (the key holds
@@ -29,17 +30,17 @@ export async function insertRawEvents(
      SELECT CASE WHEN count(*) = $12 THEN NULL ELSE coalesce(array_agg(event_id::text), '{}') END AS inserted
        FROM ins`,
     [
-      readings.map((r) => r.eventId),
-      readings.map((r) => r.deviceId),
-      readings.map((r) => r.siteId),
-      readings.map((r) => r.zoneId),
-      readings.map((r) => r.sensorType),
-      readings.map((r) => r.value),
-      readings.map((r) => r.unit),
-      readings.map((r) => r.tsEventMs),
-      readings.map((r) => r.partition),
-      readings.map((r) => r.offset),
-      readings.map((r) => r.lateness),
+      textArray(readings, (r) => r.eventId),
+      textArray(readings, (r) => r.deviceId),
+      textArray(readings, (r) => r.siteId),
+      textArray(readings, (r) => r.zoneId),
+      textArray(readings, (r) => r.sensorType),
+      numberArray(readings, (r) => r.value),
+      textArray(readings, (r) => r.unit),
+      numberArray(readings, (r) => r.tsEventMs),
+      numberArray(readings, (r) => r.partition),
+      textArray(readings, (r) => r.offset),
+      textArray(readings, (r) => r.lateness),
       readings.length,
     ],
   );

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from '@telemetry-pulse/shared';
 import type { WindowAggregate } from '../../domain/windows';
+import { numberArray, textArray } from './array-literal';
 
 /**
  * Merges per-batch partial aggregates into their windows (rows arrive sorted by key, so concurrent
@@ -32,16 +33,16 @@ export async function upsertWindowAggregates(
        updated_at   = now()
      RETURNING w.is_final AS revised, w.window_seconds`,
     [
-      windows.map((w) => w.key.windowSeconds),
-      windows.map((w) => w.key.siteId),
-      windows.map((w) => w.key.zoneId),
-      windows.map((w) => w.key.sensorType),
-      windows.map((w) => w.key.windowStartMs),
-      windows.map((w) => w.agg.count),
-      windows.map((w) => w.agg.sum),
-      windows.map((w) => w.agg.sumSq),
-      windows.map((w) => w.agg.min),
-      windows.map((w) => w.agg.max),
+      numberArray(windows, (w) => w.key.windowSeconds),
+      textArray(windows, (w) => w.key.siteId),
+      textArray(windows, (w) => w.key.zoneId),
+      textArray(windows, (w) => w.key.sensorType),
+      numberArray(windows, (w) => w.key.windowStartMs),
+      numberArray(windows, (w) => w.agg.count),
+      numberArray(windows, (w) => w.agg.sum),
+      numberArray(windows, (w) => w.agg.sumSq),
+      numberArray(windows, (w) => w.agg.min),
+      numberArray(windows, (w) => w.agg.max),
     ],
   );
   return rows.filter((r) => r.revised && !uncounted.includes(r.window_seconds)).length;
