@@ -117,7 +117,10 @@ USER 1000:1000
 EXPOSE 9464
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PROCESSOR_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "services/processor/dist/main.js"]
+# --max-semi-space-size=16: Node 24 sizes the young generation from the memory it sees; on a host without a
+# memory limit (compose, Render, a VM) that took a draining processor from ~300 to ~400 MiB RSS for no speed
+# (docs/benchmarks.md, "Closer to the disk's limit"). With a cgroup limit, as in the chart, V8 sizes it smaller.
+CMD ["node", "--max-semi-space-size=16", "services/processor/dist/main.js"]
 
 # ---- api: API, dashboard, /docs, /healthz, /readyz and /metrics on API_PORT; migrates at start-up --------
 FROM runtime AS api
