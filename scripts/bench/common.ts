@@ -11,6 +11,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
+import type * as Shared from '../../services/shared/dist/index.js';
+import type * as Simulator from '../../services/simulator/dist/index.js';
 
 export { durationMs, percentile, median, fmt } from './figures.ts';
 
@@ -151,21 +153,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** What the benchmarks use of the compiled simulator. */
-export interface SimulatorPackage {
-  createMessageStream(options: {
-    seed: number;
-    fleet: unknown;
-    faults: unknown;
-    timeline: { mode: 'live'; now: () => number };
-  }): { next(): { key: string; value: string } };
-}
+/** The compiled packages' types (their dist/ declarations; `npx tsc --build` writes them first). */
+export type SharedPackage = typeof Shared;
+export type SimulatorPackage = typeof Simulator;
+export type SimulatorConfig = Simulator.SimulatorConfig;
+/** One message of the simulator's stream: its key and the bytes it sends. */
+export type KeyedMessage = Simulator.SimMessage;
 
 /** The compiled shared and simulator packages; without them, one line saying how to build them and exit 2. */
-export function loadCompiledServices(): { shared: Record<string, unknown>; simulator: SimulatorPackage } {
+export function loadCompiledServices(): { shared: SharedPackage; simulator: SimulatorPackage } {
   try {
     return {
-      shared: load(path.join(ROOT, 'services/shared/dist/index.js')) as Record<string, unknown>,
+      shared: load(path.join(ROOT, 'services/shared/dist/index.js')) as SharedPackage,
       simulator: load(path.join(ROOT, 'services/simulator/dist/index.js')) as SimulatorPackage,
     };
   } catch (err) {
@@ -178,11 +177,11 @@ export function loadCompiledServices(): { shared: Record<string, unknown>; simul
  * The exact messages the simulator would send with `settings` (its parsed config), generated before the
  * clock starts; `toMessage` shapes each `{ key, value }` for the client that sends it.
  */
-export function pregenerateMessages<T = { key: string; value: string }>(
+export function pregenerateMessages<T = KeyedMessage>(
   simulator: SimulatorPackage,
-  settings: { fleet: unknown; faults: unknown },
+  settings: Pick<SimulatorConfig, 'fleet' | 'faults'>,
   n: number,
-  toMessage: (m: { key: string; value: string }) => T = (m) => m as T,
+  toMessage: (m: KeyedMessage) => T = (m) => m as T,
 ): T[] {
   const stream = simulator.createMessageStream({
     seed: 1,
@@ -191,7 +190,11 @@ export function pregenerateMessages<T = { key: string; value: string }>(
     timeline: { mode: 'live', now: () => Date.now() },
   });
   const messages = new Array<T>(n);
-  for (let i = 0; i < n; i++) messages[i] = toMessage(stream.next());
+  for (let i = 0; i < n; i++) {
+    const m = stream.next();
+    if (!m) throw new Error(`the simulator's stream ended after ${i} messages`);
+    messages[i] = toMessage(m);
+  }
   return messages;
 }
 

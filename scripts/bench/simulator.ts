@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Simulator throughput against a raw kafkajs producer loop, in one run, on the real broker.
 //
 //   npx tsc --build && npm run bench:simulator
@@ -11,9 +10,10 @@
 // Settings (environment): KAFKA_BROKERS [127.0.0.1:9092], BENCH_COUNT [200000], BENCH_ROUNDS [3],
 // BENCH_BATCH_SIZE [simulator default], BENCH_COMPRESSION [none].
 // Prints events/s per run and the ratio simulator/raw (target >= 0.8). Figures go to docs/benchmarks.md by hand.
-'use strict';
-
-const os = require('node:os');
+import os from 'node:os';
+import { Partitioners } from 'kafkajs';
+import { loadCompiledServices, pregenerateMessages, type SimulatorConfig } from './common.ts';
+import { fmt, median } from './figures.ts';
 
 const HELP = `Usage: npm run bench:simulator   (settings in the environment; no arguments)
 
@@ -38,35 +38,41 @@ if (argv.length > 0) {
   process.exit(2);
 }
 
-const { loadCompiledServices, pregenerateMessages } = require('./common');
 const { shared, simulator } = loadCompiledServices();
-const { Partitioners } = require('kafkajs');
 
-const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-const count = Number(process.env.BENCH_COUNT ?? 200_000);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+const count = Number(process.env['BENCH_COUNT'] ?? 200_000);
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const warmupCount = Math.min(50_000, count);
 const runId = `${Date.now().toString(36)}`;
-const topics = [];
+const topics: string[] = [];
 
 const baseArgs = ['--brokers', brokers, '--rate', '0', '--seed', '1', '--log-level', 'warn'];
-if (process.env.BENCH_BATCH_SIZE) baseArgs.push('--batch-size', process.env.BENCH_BATCH_SIZE);
-if (process.env.BENCH_COMPRESSION) baseArgs.push('--compression', process.env.BENCH_COMPRESSION);
+if (process.env['BENCH_BATCH_SIZE']) baseArgs.push('--batch-size', process.env['BENCH_BATCH_SIZE']);
+if (process.env['BENCH_COMPRESSION']) baseArgs.push('--compression', process.env['BENCH_COMPRESSION']);
 
 /** Simulator config for one run on its own fresh topic. */
-function configFor(topic, n) {
+function configFor(topic: string, n: number): SimulatorConfig {
   const parsed = simulator.parseSimulatorConfig(
     [...baseArgs, '--count', String(n), '--topic', topic, '--dlq-topic', `${topic}.dlq`],
     {},
   );
+  if (parsed.help) throw new Error("unreachable: no --help in the benchmark's own arguments");
   return parsed.config;
 }
 
 const settings = configFor('bench.settings', count);
 const logger = shared.createLogger({ service: 'bench', level: 'error' });
-const kafka = shared.createKafkaClient(settings.kafka, logger);
+// A failure no retry cures (credentials, certificates) ends the run; the JavaScript version passed no
+// onFatal, and crashed on calling it.
+const kafka = shared.createKafkaClient(settings.kafka, logger, {
+  onFatal: (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+});
 
-async function createTopic(topic) {
+async function createTopic(topic: string): Promise<void> {
   topics.push(topic, `${topic}.dlq`);
   await shared.ensureTopics(
     kafka,
@@ -76,11 +82,22 @@ async function createTopic(topic) {
 }
 
 /** The exact messages the simulator would send, generated before the clock starts. */
-const pregenerate = (n) =>
+const pregenerate = (n: number): Message[] =>
   pregenerateMessages(simulator, settings, n, (m) => ({ key: m.key, value: m.value }));
 
+interface Message {
+  key: string;
+  value: Buffer;
+}
+
+/** Messages sent in how long. */
+interface Run {
+  sent: number;
+  elapsedMs: number;
+}
+
 /** Raw kafkajs: the pre-generated messages in batches, each sent once the previous is acknowledged. */
-async function runRaw(topic, messages) {
+async function runRaw(topic: string, messages: readonly Message[]): Promise<Run> {
   const { batchSize, compression } = settings.producer;
   const producer = kafka.producer({
     idempotent: true,
@@ -100,7 +117,7 @@ async function runRaw(topic, messages) {
 }
 
 /** The simulator in-process, exactly as main.ts wires it, unpaced for `n` messages. */
-async function runSimulator(topic, n) {
+async function runSimulator(topic: string, n: number): Promise<Run> {
   const config = configFor(topic, n);
   const producer = shared.createKafkaProducer(kafka, {
     idempotent: true,
@@ -118,14 +135,9 @@ async function runSimulator(topic, n) {
   return { sent: summary.sent, elapsedMs: summary.elapsedMs };
 }
 
-const perSec = (r) => Math.round((r.sent * 1000) / r.elapsedMs);
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const perSec = (r: Run): number => Math.round((r.sent * 1000) / r.elapsedMs);
 
-async function deleteTopics() {
+async function deleteTopics(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -135,7 +147,7 @@ async function deleteTopics() {
   }
 }
 
-async function main() {
+async function main(): Promise<void> {
   const { batchSize, compression } = settings.producer;
   console.log(
     `simulator benchmark: ${fmt(count)} messages x ${rounds} rounds, batch ${batchSize}, ` +
@@ -154,8 +166,8 @@ async function main() {
   await createTopic(`bench.warmup.sim.${runId}`);
   await runSimulator(`bench.warmup.sim.${runId}`, warmupCount);
 
-  const raw = [];
-  const sim = [];
+  const raw: number[] = [];
+  const sim: number[] = [];
   for (let round = 1; round <= rounds; round++) {
     const rawTopic = `bench.raw.${runId}.${round}`;
     await createTopic(rawTopic);
@@ -184,7 +196,7 @@ async function main() {
 
 main()
   .then(deleteTopics)
-  .catch(async (err) => {
+  .catch(async (err: unknown) => {
     console.error(err);
     await deleteTopics().catch(() => undefined);
     process.exitCode = 1;
