@@ -160,6 +160,42 @@ export type SimulatorConfig = Simulator.SimulatorConfig;
 /** One message of the simulator's stream: its key and the bytes it sends. */
 export type KeyedMessage = Simulator.SimMessage;
 
+/**
+ * For the benchmarks set by environment variables alone: prints `help` and exits 0 on --help or -h, and
+ * refuses any argument (exit 2) saying so.
+ */
+export function environmentOnly(name: string, help: string): void {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(help);
+    process.exit(0);
+  }
+  if (argv.length > 0) {
+    console.error(
+      `${name} takes no arguments (got ${argv.join(' ')}); settings are environment variables\n\n${help}`,
+    );
+    process.exit(2);
+  }
+}
+
+/**
+ * The project's kafkajs client (shared's createKafkaClient) for a benchmark: a failure no retry cures
+ * (credentials, certificates) prints itself and ends the run. (The JavaScript benches passed no onFatal,
+ * and would have crashed on calling it.)
+ */
+export function benchKafkaClient(
+  shared: SharedPackage,
+  conn: Parameters<SharedPackage['createKafkaClient']>[0],
+  logger: Parameters<SharedPackage['createKafkaClient']>[1],
+): ReturnType<SharedPackage['createKafkaClient']> {
+  return shared.createKafkaClient(conn, logger, {
+    onFatal: (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  });
+}
+
 /** The compiled shared and simulator packages; without them, one line saying how to build them and exit 2. */
 export function loadCompiledServices(): { shared: SharedPackage; simulator: SimulatorPackage } {
   try {

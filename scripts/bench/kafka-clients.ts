@@ -13,7 +13,14 @@
 // BENCH_COMPRESSION [none]. Prints messages/s per run and the medians. Figures go to docs/benchmarks.md by hand.
 import os from 'node:os';
 import { Partitioners } from 'kafkajs';
-import { load, loadCompiledServices, messageOf, pregenerateMessages } from './common.ts';
+import {
+  benchKafkaClient,
+  environmentOnly,
+  load,
+  loadCompiledServices,
+  messageOf,
+  pregenerateMessages,
+} from './common.ts';
 import { fmt, median } from './figures.ts';
 
 const HELP = `Usage: node scripts/bench/kafka-clients.ts   (settings in the environment; no arguments)
@@ -26,17 +33,7 @@ Needs \`npx tsc --build\` and \`npm install --no-save @platformatic/kafka@2\` (n
   BENCH_COUNT         messages per run (default 200000)
   BENCH_ROUNDS        rounds of both clients (default 3)
   BENCH_COMPRESSION   none, gzip, snappy, lz4 or zstd (default none)`;
-const argv = process.argv.slice(2);
-if (argv.includes('--help') || argv.includes('-h')) {
-  console.log(HELP);
-  process.exit(0);
-}
-if (argv.length > 0) {
-  console.error(
-    `kafka-clients takes no arguments (got ${argv.join(' ')}); settings are environment variables\n\n${HELP}`,
-  );
-  process.exit(2);
-}
+environmentOnly('kafka-clients', HELP);
 
 interface Message {
   key: Buffer;
@@ -92,14 +89,7 @@ if (parsed.help) throw new Error("unreachable: no --help in the benchmark's own 
 const settings = parsed.config;
 const batchSize = settings.producer.batchSize;
 const logger = shared.createLogger({ service: 'bench', level: 'error' });
-// A failure no retry cures (credentials, certificates) ends the run; the JavaScript version passed no
-// onFatal, and crashed on calling it.
-const kafka = shared.createKafkaClient(settings.kafka, logger, {
-  onFatal: (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-});
+const kafka = benchKafkaClient(shared, settings.kafka, logger);
 const topics: string[] = [];
 
 async function createTopic(topic: string): Promise<void> {

@@ -12,7 +12,13 @@
 // Prints events/s per run and the ratio simulator/raw (target >= 0.8). Figures go to docs/benchmarks.md by hand.
 import os from 'node:os';
 import { Partitioners } from 'kafkajs';
-import { loadCompiledServices, pregenerateMessages, type SimulatorConfig } from './common.ts';
+import {
+  benchKafkaClient,
+  environmentOnly,
+  loadCompiledServices,
+  pregenerateMessages,
+  type SimulatorConfig,
+} from './common.ts';
 import { fmt, median } from './figures.ts';
 
 const HELP = `Usage: npm run bench:simulator   (settings in the environment; no arguments)
@@ -26,17 +32,7 @@ simulator/raw (target >= 0.8).
   BENCH_ROUNDS        rounds of raw + simulator (default 3)
   BENCH_BATCH_SIZE    messages per producer batch (default: the simulator's)
   BENCH_COMPRESSION   none, gzip, snappy, lz4 or zstd (default none)`;
-const argv = process.argv.slice(2);
-if (argv.includes('--help') || argv.includes('-h')) {
-  console.log(HELP);
-  process.exit(0);
-}
-if (argv.length > 0) {
-  console.error(
-    `bench:simulator takes no arguments (got ${argv.join(' ')}); settings are environment variables\n\n${HELP}`,
-  );
-  process.exit(2);
-}
+environmentOnly('bench:simulator', HELP);
 
 const { shared, simulator } = loadCompiledServices();
 
@@ -63,14 +59,7 @@ function configFor(topic: string, n: number): SimulatorConfig {
 
 const settings = configFor('bench.settings', count);
 const logger = shared.createLogger({ service: 'bench', level: 'error' });
-// A failure no retry cures (credentials, certificates) ends the run; the JavaScript version passed no
-// onFatal, and crashed on calling it.
-const kafka = shared.createKafkaClient(settings.kafka, logger, {
-  onFatal: (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-});
+const kafka = benchKafkaClient(shared, settings.kafka, logger);
 
 async function createTopic(topic: string): Promise<void> {
   topics.push(topic, `${topic}.dlq`);
