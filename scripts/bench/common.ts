@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type CompressionTypes, type Message } from 'kafkajs';
 import pg from 'pg';
 import type * as Shared from '../../services/shared/dist/index.js';
 import type * as Simulator from '../../services/simulator/dist/index.js';
@@ -194,6 +194,34 @@ export function benchKafkaClient(
       process.exit(1);
     },
   });
+}
+
+/**
+ * The raw kafkajs baseline: `messages` in batches of `batchSize`, each sent once the previous is
+ * acknowledged, with the shared producer adapter's settings (idempotent, acks=all, one request in flight).
+ * Returns the milliseconds the sends took.
+ */
+export async function produceInBatches(
+  client: Kafka,
+  topic: string,
+  messages: readonly Message[],
+  batchSize: number,
+  compression: CompressionTypes | undefined, // the codecs are registered by createKafkaClient
+): Promise<number> {
+  const producer = client.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  const startedMs = performance.now();
+  for (let i = 0; i < messages.length; i += batchSize) {
+    await producer.send({ topic, acks: -1, compression, messages: messages.slice(i, i + batchSize) });
+  }
+  const elapsedMs = performance.now() - startedMs;
+  await producer.disconnect();
+  return elapsedMs;
 }
 
 /** The compiled shared and simulator packages; without them, one line saying how to build them and exit 2. */

@@ -12,7 +12,6 @@
 // Settings (environment): KAFKA_BROKERS [127.0.0.1:9092], BENCH_COUNT [200000], BENCH_ROUNDS [3],
 // BENCH_COMPRESSION [none]. Prints messages/s per run and the medians. Figures go to docs/benchmarks.md by hand.
 import os from 'node:os';
-import { Partitioners } from 'kafkajs';
 import {
   benchKafkaClient,
   environmentOnly,
@@ -20,6 +19,7 @@ import {
   loadCompiledServices,
   messageOf,
   pregenerateMessages,
+  produceInBatches,
 } from './common.ts';
 import { fmt, median } from './figures.ts';
 
@@ -108,26 +108,8 @@ type Client = 'kafkajs' | 'platformatic';
 const clients: Record<`${Client}Produce`, (topic: string, messages: readonly Message[]) => Promise<number>> &
   Record<`${Client}Consume`, (topic: string, n: number) => Promise<number>> = {
   async kafkajsProduce(topic, messages) {
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-    });
-    await producer.connect();
     const codec = shared.KAFKAJS_COMPRESSION[compression as keyof typeof shared.KAFKAJS_COMPRESSION];
-    const startedMs = performance.now();
-    for (let i = 0; i < messages.length; i += batchSize) {
-      await producer.send({
-        topic,
-        acks: -1,
-        compression: codec,
-        messages: messages.slice(i, i + batchSize),
-      });
-    }
-    const elapsedMs = performance.now() - startedMs;
-    await producer.disconnect();
-    return elapsedMs;
+    return produceInBatches(kafka, topic, messages, batchSize, codec);
   },
   async platformaticProduce(topic, messages) {
     const producer = new platformatic.Producer({
