@@ -1,5 +1,5 @@
 /**
- * The API benchmark's command line, parsed and checked once (pure: test/unit/scripts/bench-api-options.test.ts).
+ * The API benchmark's command line, parsed and checked once (pure: test/unit/scripts/bench-figures.test.ts).
  */
 import { parseArgs } from 'node:util';
 import { durationMs } from '../figures.ts';
