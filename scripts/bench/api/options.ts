@@ -40,9 +40,24 @@ export interface ApiOptions {
 /** Parses `argv`; throws one message saying what is wrong. */
 export function parseApiOptions(argv: readonly string[]): ApiOptions {
   const { values: args } = parseArgs({ args: [...argv], options: OPTIONS });
+  if (args.help === true) {
+    const none = NaN; // --help answers before anything else is read
+    return {
+      args,
+      help: true,
+      nice: none,
+      stepS: none,
+      rounds: none,
+      rowsSmall: none,
+      rowsLarge: none,
+      budgetMs: none,
+      warmupS: none,
+      seconds: none,
+    };
+  }
   const checked = {
     args,
-    help: args.help === true,
+    help: false,
     nice: Number(args['processor-nice']),
     stepS: durationMs(args.interval) / 1000,
     rounds: Number(args.rounds),
@@ -52,7 +67,6 @@ export function parseApiOptions(argv: readonly string[]): ApiOptions {
     warmupS: durationMs(args.warmup) / 1000,
     seconds: durationMs(args.duration) / 1000,
   };
-  if (checked.help) return checked;
   if (!isPacing(args.pacing)) throw new Error(`--pacing must be one of ${PACINGS.join(', ')}`);
   if (!Number.isInteger(checked.nice) || checked.nice < 0 || checked.nice > 19)
     throw new Error('--processor-nice must be 0-19');

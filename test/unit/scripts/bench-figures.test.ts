@@ -52,6 +52,6 @@ describe('API benchmark options (scripts/bench/api/options.ts)', () => {
   });
 
   it('answers --help without checking the rest', () => {
-    expect(parseApiOptions(['--help', '--pacing', 'bursty']).help).toBe(true);
+    expect(parseApiOptions(['--help', '--pacing', 'bursty', '--duration', '15']).help).toBe(true);
   });
 });
