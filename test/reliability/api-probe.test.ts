@@ -6,14 +6,14 @@ import { promisify } from 'node:util';
 import { probe } from '../support/reliability/api-probe';
 
 /**
- * The soak's API probe (scripts/bench/http-load.js in a child process) against a loopback server whose
+ * The soak's API probe (scripts/bench/http-load.ts in a child process) against a loopback server whose
  * latency the test controls: it must count a stall in every request the stall delayed (open loop, from
  * each request's due time), count failures, and refuse bad arguments clearly.
  */
-const HTTP_LOAD = path.join(__dirname, '..', '..', 'scripts', 'bench', 'http-load.js');
+const HTTP_LOAD = path.join(__dirname, '..', '..', 'scripts', 'bench', 'http-load.ts');
 const execFileAsync = promisify(execFile);
 
-describe('API probe (scripts/bench/http-load.js)', () => {
+describe('API probe (scripts/bench/http-load.ts)', () => {
   let server: http.Server;
   let port: number;
   /** What the next request does: answer at once, after a busy-wait stall of the whole process, or fail. */
@@ -90,7 +90,11 @@ describe('API probe (scripts/bench/http-load.js)', () => {
     [['--origin', 'http://127.0.0.1:1', '--path', '/', '--duration', '5'], '--duration must be like 500ms'],
     [['--origin', 'http://127.0.0.1:1', '--path', '/', '--pacing', 'bursty'], '--pacing must be one of even'],
   ])('refuses %j with exit code 2 and says why', async (args, message) => {
-    const err = await execFileAsync(process.execPath, [HTTP_LOAD, ...args]).then(
+    const err = await execFileAsync(process.execPath, [
+      '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON',
+      HTTP_LOAD,
+      ...args,
+    ]).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
     );
@@ -99,8 +103,12 @@ describe('API probe (scripts/bench/http-load.js)', () => {
   });
 
   it('prints its options with --help', async () => {
-    const { stdout } = await execFileAsync(process.execPath, [HTTP_LOAD, '--help']);
-    expect(stdout).toMatch(/^Usage: node scripts\/bench\/http-load\.js/);
+    const { stdout } = await execFileAsync(process.execPath, [
+      '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON',
+      HTTP_LOAD,
+      '--help',
+    ]);
+    expect(stdout).toMatch(/^Usage: node scripts\/bench\/http-load\.ts/);
     expect(stdout).toContain('--connections N');
   });
 });

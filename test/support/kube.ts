@@ -1,7 +1,7 @@
 /**
  * Offline Kubernetes checks for the delivery tests: render the Helm chart with the real `helm`, and
  * validate any manifests strictly with the real `kubeconform` against the Kubernetes and CRD schemas of
- * ../shared/k8s-schemas (or $K8S_SCHEMAS_DIR), made strict by scripts/k8s-schemas.js: unknown fields,
+ * ../shared/k8s-schemas (or $K8S_SCHEMAS_DIR), made strict by scripts/k8s-schemas.ts: unknown fields,
  * wrong types and duplicate keys are errors, and a kind without a schema is an error, never skipped.
  *
  *   const { objects } = await helmTemplate({ valuesFiles: ['ci/keda-values.yaml'] });
@@ -134,12 +134,17 @@ export function k8sSchemasDir(): string {
 }
 
 let generated: string | undefined;
+// Node runs the .ts script as it is; without a package type it would say so on stderr at every start.
+const NO_TYPELESS_WARNING = '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON';
 
 /** The strict standalone schemas under .local/k8s-schemas/<fingerprint>, generated on first use. */
 export async function strictSchemasDir(): Promise<string> {
   if (generated) return generated;
   k8sSchemasDir(); // the clear error first
-  const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'k8s-schemas.js')]);
+  const { stdout } = await run(process.execPath, [
+    NO_TYPELESS_WARNING,
+    path.join(REPO_ROOT, 'scripts', 'k8s-schemas.ts'),
+  ]);
   generated = stdout.trim();
   return generated;
 }
@@ -246,7 +251,8 @@ export async function validateManifests(
       writeFileSync(crdFile, crdTexts.join('\n---\n'));
       const own = path.join(tmp, 'schemas');
       await run(process.execPath, [
-        path.join(REPO_ROOT, 'scripts', 'k8s-schemas.js'),
+        NO_TYPELESS_WARNING,
+        path.join(REPO_ROOT, 'scripts', 'k8s-schemas.ts'),
         '--crd',
         crdFile,
         '--out',

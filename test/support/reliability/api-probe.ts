@@ -76,7 +76,9 @@ export async function startApi(logFile: string, env: Record<string, string>): Pr
   };
 }
 
-const HTTP_LOAD = path.join(__dirname, '..', '..', '..', 'scripts', 'bench', 'http-load.js');
+// Node runs the .ts script as it is; without a package type it would warn so on stderr at every start.
+const NO_TYPELESS_WARNING = '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON';
+const HTTP_LOAD = path.join(__dirname, '..', '..', '..', 'scripts', 'bench', 'http-load.ts');
 
 export interface ProbeResult {
   readonly p50: number;
@@ -92,7 +94,7 @@ export interface ProbeResult {
 /**
  * `ratePerSec` GETs a second over `routes` in rotation for `seconds`, evenly paced and open loop (latency
  * from each request's due time, as in the API benchmark), from a child process of its own
- * (scripts/bench/http-load.js) so that the test process's Kafka producer cannot stall the probe's timers,
+ * (scripts/bench/http-load.ts) so that the test process's Kafka producer cannot stall the probe's timers,
  * and at niceness 0 even when the caller runs niced (lowering niceness needs root, as here and in CI;
  * elsewhere nice(1) warns and the probe keeps the caller's niceness).
  */
@@ -106,7 +108,15 @@ export async function probe(
   const inherited = os.getPriority();
   const command = inherited > 0 ? 'nice' : process.execPath;
   const prefix = inherited > 0 ? ['-n', String(-inherited), process.execPath] : [];
-  const args = [...prefix, HTTP_LOAD, '--origin', `http://127.0.0.1:${port}`, '--rate', String(ratePerSec)];
+  const args = [
+    ...prefix,
+    NO_TYPELESS_WARNING,
+    HTTP_LOAD,
+    '--origin',
+    `http://127.0.0.1:${port}`,
+    '--rate',
+    String(ratePerSec),
+  ];
   args.push('--duration', `${seconds}s`, ...routes.flatMap((r) => ['--path', r]));
   const { stdout } = await execFileAsync(command, args, { timeout: (seconds + 30) * 1000 });
   const r = JSON.parse(stdout) as {

@@ -1,37 +1,38 @@
-#!/usr/bin/env node
-'use strict';
 // npm run bench:processor: the processor against two baselines, measured side by side in one run on
 // the real local broker and database:
 //   1. a raw kafkajs eachBatch loop that only counts the backlog's messages,
 //   2. a raw COPY of the same rows into a table identical to raw_events,
 //   3. the processor (compiled CLI, its own process) draining the same backlog,
 // then a soak at half the processor's rate for latency (produce -> stored raw row) and memory (RSS).
-const { execFileSync } = require('node:child_process');
-const path = require('node:path');
-const { randomUUID } = require('node:crypto');
-const { parseArgs } = require('node:util');
-const pg = require('pg');
-const { from: copyFrom } = require('pg-copy-streams');
-const { pipeline } = require('node:stream/promises');
-const { Readable } = require('node:stream');
-const {
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import {
   BROKERS,
-  uid,
-  kafka,
-  sleep,
-  fmt,
-  scratchDatabase,
-  withAdmin,
-  rssMiB,
-  cpuSeconds,
-  procStat,
-  percentile,
+  ROOT,
   applied,
-  spawnProcessor,
+  cpuSeconds,
+  kafka,
   migrateDatabase,
-} = require('./common');
+  procStat,
+  rssMiB,
+  scratchDatabase,
+  sleep,
+  spawnProcessor,
+  uid,
+  withAdmin,
+} from './common.ts';
+import { durationMs, fmt, percentile } from './figures.ts';
 
-const ROOT = path.join(__dirname, '..', '..');
 const HELP = `Usage: npm run bench:processor -- [--backfill 24h] [--interval 30s] [--soak 5m] [--soak-rate N]
 
   --backfill   history the simulator preloads (default 24h; with 45 devices x 4 sensors every
@@ -53,20 +54,18 @@ if (args.help) {
   console.log(HELP);
   process.exit(0);
 }
-const durationMs = (s) => {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(s);
-  if (!m) throw new Error(`not a duration: ${s}`);
-  return Number(m[1]) * { ms: 1, s: 1e3, m: 6e4, h: 36e5 }[m[2]];
-};
 const soakMs = args.soak === '0' ? 0 : durationMs(args.soak);
-const log = (msg) => console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${msg}`);
+const log = (msg: string): void => console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${msg}`);
 
 /** A local OTLP/HTTP receiver that accepts and counts trace exports (the "local collector"). */
-function startOtlpSink() {
-  const http = require('node:http');
+function startOtlpSink(): Promise<{
+  url: string;
+  stats: { requests: number; bytes: number };
+  close: () => void;
+}> {
   const stats = { requests: 0, bytes: 0 };
   const server = http.createServer((req, res) => {
-    req.on('data', (chunk) => (stats.bytes += chunk.length));
+    req.on('data', (chunk: Buffer) => (stats.bytes += chunk.length));
     req.on('end', () => {
       stats.requests += 1;
       res.writeHead(200, { 'content-type': req.headers['content-type'] || 'application/json' }).end();
@@ -74,12 +73,16 @@ function startOtlpSink() {
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
-      resolve({ url: `http://127.0.0.1:${server.address().port}`, stats, close: () => server.close() }),
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        stats,
+        close: () => void server.close(),
+      }),
     ),
   );
 }
 
-async function preload(topic, otlpUrl) {
+async function preload(topic: string, otlpUrl: string): Promise<number> {
   log(`preloading ${topic} with the simulator's backfill (${args.backfill} every ${args.interval})...`);
   const started = Date.now();
   execFileSync(
@@ -123,15 +126,26 @@ async function preload(topic, otlpUrl) {
 }
 
 /** Baseline 1: consume the backlog and only count. Optionally keep the values (untimed pass). */
-async function consumeAll(topic, total, keep) {
+/** A consumed message, kept for the COPY baseline. */
+interface Kept {
+  partition: number;
+  offset: string;
+  value: Buffer | null;
+}
+
+async function consumeAll(
+  topic: string,
+  total: number,
+  keep: boolean,
+): Promise<{ rate: number; elapsed: number; kept: Kept[] }> {
   const consumer = kafka().consumer({ groupId: uid('bench-raw'), maxBytesPerPartition: 1_048_576 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const kept = [];
+  const kept: Kept[] = [];
   let seen = 0;
   let first = 0;
-  let resolveDone;
-  const done = new Promise((r) => (resolveDone = r));
+  let resolveDone = (): void => undefined;
+  const done = new Promise<void>((r) => (resolveDone = r));
   await consumer.run({
     partitionsConsumedConcurrently: 3,
     eachBatch: async ({ batch }) => {
@@ -154,9 +168,9 @@ async function consumeAll(topic, total, keep) {
  * drain's elapsed time this says where the work went, a figure the machine's other load does not skew.
  * (A backend that exits between two readings takes its seconds with it: measure around long-lived sessions.)
  */
-function postgresCpuSeconds() {
+function postgresCpuSeconds(): number {
   let ticks = 0;
-  for (const entry of require('node:fs').readdirSync('/proc')) {
+  for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const s = procStat(entry);
@@ -172,7 +186,7 @@ function postgresCpuSeconds() {
  * The day partitions of raw_events that a backlog's event times fall in, created in `dbUrl` the way a running
  * processor creates each day's ahead of time (a fresh database has only today's and the next ones).
  */
-async function createDayPartitions(dbUrl, minMs, maxMs) {
+async function createDayPartitions(dbUrl: string, minMs: number, maxMs: number): Promise<void> {
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
   try {
@@ -191,25 +205,33 @@ async function createDayPartitions(dbUrl, minMs, maxMs) {
  * Baseline 2: a bare COPY of the same rows, in one transaction, into raw_events itself (the same partitioned
  * table, partitions, indexes and counting trigger) of its own freshly migrated database.
  */
-async function rawCopy(messages) {
-  const csv = [];
+interface Copy {
+  rate: number;
+  elapsed: number;
+  minMs: number;
+  maxMs: number;
+  pgCpu: number;
+}
+
+async function rawCopy(messages: readonly Kept[]): Promise<Copy> {
+  const csv: string[] = [];
   let minMs = Infinity;
   let maxMs = -Infinity;
   for (const m of messages) {
-    const e = JSON.parse(m.value.toString());
-    const ms = Date.parse(e.ts_event);
+    const e = JSON.parse(String(m.value)) as Record<string, unknown>;
+    const ms = Date.parse(String(e['ts_event']));
     minMs = Math.min(minMs, ms);
     maxMs = Math.max(maxMs, ms);
     csv.push(
       [
-        e.event_id,
-        e.device_id,
-        e.site_id,
-        e.zone_id,
-        e.sensor_type,
-        e.value,
-        e.unit ?? '',
-        e.ts_event,
+        e['event_id'],
+        e['device_id'],
+        e['site_id'],
+        e['zone_id'],
+        e['sensor_type'],
+        e['value'],
+        e['unit'] ?? '',
+        e['ts_event'],
         m.partition,
         m.offset,
         'on_time',
@@ -240,7 +262,7 @@ async function rawCopy(messages) {
   }
 }
 
-async function waitReady(port, timeoutMs = 60_000) {
+async function waitReady(port: number, timeoutMs = 60_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
@@ -254,11 +276,28 @@ async function waitReady(port, timeoutMs = 60_000) {
 }
 
 /** The soak: produce at `rate` for `ms`, sampling 1 in 20 events' produce time, then read their stored times. */
-async function soak(topic, pool, group, pid, rate, ms, alreadyApplied) {
+interface Soak {
+  sent: number;
+  actualRate: number;
+  latencies: number[];
+  missing: number;
+  rss: { t: number; mib: number }[];
+  target: number;
+}
+
+async function soak(
+  topic: string,
+  pool: pg.Pool,
+  group: string,
+  pid: number,
+  rate: number,
+  ms: number,
+  alreadyApplied: number,
+): Promise<Omit<Soak, 'target'>> {
   const producer = kafka().producer();
   await producer.connect();
-  const sampled = new Map();
-  const rss = [];
+  const sampled = new Map<string, number>();
+  const rss: Soak['rss'] = [];
   const tickMs = 100;
   const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
   const started = Date.now();
@@ -299,11 +338,11 @@ async function soak(topic, pool, group, pid, rate, ms, alreadyApplied) {
   while ((await applied(pool, group, topic)) < alreadyApplied + sent && Date.now() < deadline)
     await sleep(200);
   const ids = [...sampled.keys()];
-  const { rows } = await pool.query(
+  const { rows } = await pool.query<{ event_id: string; at: number }>(
     `SELECT event_id, (extract(epoch FROM ingested_at) * 1000)::float8 AS at FROM raw_events WHERE event_id = ANY($1::uuid[])`,
     [ids],
   );
-  const latencies = rows.map((r) => r.at - sampled.get(r.event_id)).sort((a, b) => a - b);
+  const latencies = rows.map((r) => r.at - (sampled.get(r.event_id) ?? NaN)).sort((a, b) => a - b);
   return {
     sent,
     actualRate: sent / ((Date.now() - started) / 1000),
@@ -314,7 +353,12 @@ async function soak(topic, pool, group, pid, rate, ms, alreadyApplied) {
 }
 
 /** A second drain of the backlog by a fresh group into a fresh database, with tracing on. */
-async function tracedDrain(topic, total, otlpUrl, range) {
+async function tracedDrain(
+  topic: string,
+  total: number,
+  otlpUrl: string,
+  range: { minMs: number; maxMs: number },
+): Promise<{ rate: number; exports?: number }> {
   const db = await scratchDatabase();
   migrateDatabase(db.url);
   await createDayPartitions(db.url, range.minMs, range.maxMs);
@@ -337,7 +381,19 @@ async function tracedDrain(topic, total, otlpUrl, range) {
   }
 }
 
-async function main() {
+interface Results {
+  total: number;
+  raw: { rate: number };
+  copy: Copy;
+  procRate: number;
+  drainS: number;
+  cpu: { processor: number; postgres: number };
+  drainRssMax: number;
+  traced: { rate: number; exports?: number };
+  soak?: Soak;
+}
+
+async function main(): Promise<void> {
   const topic = uid('bench.events');
   const sink = await startOtlpSink();
   const total = await preload(topic, sink.url);
@@ -361,37 +417,38 @@ async function main() {
   const port = 19464;
   const child = spawnProcessor(db.url, topic, group, port);
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  const results = {};
+  let results: Results | undefined;
   try {
     const ready = await waitReady(port);
     const pgCpuBefore = postgresCpuSeconds();
-    const procCpuBefore = cpuSeconds(child.pid);
-    const drainRss = [];
+    const procCpuBefore = cpuSeconds(child.pid ?? 0);
+    const drainRss: number[] = [];
     let done = 0;
     while ((done = await applied(pool, group, topic)) < total) {
-      drainRss.push(rssMiB(child.pid));
+      drainRss.push(rssMiB(child.pid ?? 0));
       if (Date.now() - ready > 600_000) throw new Error(`drain incomplete after 10 min: ${done}/${total}`);
       await sleep(250);
     }
     const drainS = (Date.now() - ready) / 1000;
     const procRate = total / drainS;
     const cpu = {
-      processor: cpuSeconds(child.pid) - procCpuBefore,
+      processor: cpuSeconds(child.pid ?? 0) - procCpuBefore,
       postgres: postgresCpuSeconds() - pgCpuBefore,
     };
     log(`processor: ${fmt(procRate)} events/s`);
-    Object.assign(results, { total, raw, copy, procRate, drainS, cpu, drainRssMax: Math.max(...drainRss) });
-
     log('the processor draining the same backlog again, tracing exported to a local OTLP receiver...');
     const exportsBefore = sink.stats.requests;
-    results.traced = await tracedDrain(topic, total, sink.url, copy);
-    results.traced.exports = sink.stats.requests - exportsBefore;
+    const traced = await tracedDrain(topic, total, sink.url, copy);
+    traced.exports = sink.stats.requests - exportsBefore;
+    results = { total, raw, copy, procRate, drainS, cpu, drainRssMax: Math.max(...drainRss), traced };
     log(`processor with tracing: ${fmt(results.traced.rate)} events/s`);
 
     if (soakMs > 0) {
       const rate = args['soak-rate'] ? Number(args['soak-rate']) : Math.round(procRate / 2);
-      results.soak = await soak(topic, pool, group, child.pid, rate, soakMs, total);
-      results.soak.target = rate;
+      results.soak = {
+        ...(await soak(topic, pool, group, child.pid ?? 0, rate, soakMs, total)),
+        target: rate,
+      };
     }
   } finally {
     child.kill('SIGTERM');
@@ -401,13 +458,13 @@ async function main() {
     sink.close();
     await withAdmin((a) => a.deleteTopics({ topics: [topic, `${topic}.dlq`] })).catch(() => undefined);
   }
-  report(results);
+  if (results) report(results);
 }
 
-function report(r) {
+function report(r: Results): void {
   const lines = [
     '',
-    `Processor benchmark, ${new Date().toISOString()}, ${require('node:os').cpus().length} cores, broker and database co-located`,
+    `Processor benchmark, ${new Date().toISOString()}, ${os.cpus().length} cores, broker and database co-located`,
     `backlog: ${fmt(r.total)} events (simulator backfill ${args.backfill}, interval ${args.interval})`,
     '',
     '| measurement | events/s | processor ratio |',
@@ -427,8 +484,8 @@ function report(r) {
     const l = r.soak.latencies;
     const rss = r.soak.rss;
     const firstMin = rss.filter((s) => s.t < 60).map((s) => s.mib);
-    const lastMin = rss.filter((s) => s.t >= rss[rss.length - 1].t - 60).map((s) => s.mib);
-    const avg = (a) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+    const lastMin = rss.filter((s) => s.t >= (rss[rss.length - 1]?.t ?? 0) - 60).map((s) => s.mib);
+    const avg = (a: number[]): number => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
     lines.push(
       `soak: target ${fmt(r.soak.target)} events/s, achieved ${fmt(r.soak.actualRate)} events/s, ${fmt(r.soak.sent)} events, ${soakMs / 1000} s`,
       `latency produce -> stored raw row (${fmt(l.length)} sampled, ${r.soak.missing} missing): ` +

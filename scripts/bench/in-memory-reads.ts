@@ -1,18 +1,21 @@
-'use strict';
-// Preloaded with `node --require` by api-cpu.js --in-memory: every read a pg pool makes (SELECT or WITH
+// Preloaded with `node --import` by api-cpu.ts --in-memory: every read a pg pool makes (SELECT or WITH
 // through pool.query) is sent to PostgreSQL once, then answered from memory for the same SQL and
 // parameters. The servers keep all their own code (routing, validation, row mapping, serialisation), but
 // no longer wait for the database, nor parse its rows, so their CPU per request is the HTTP path alone,
 // free of the noise a busy database adds. Writes, transactions and LISTEN go through unchanged.
-const pg = require('pg');
+// The servers load pg with require(): the import below is the same CommonJS module object, so patching its
+// Pool prototype here reaches them.
+import pg from 'pg';
 
 const READ = /^\s*(SELECT|WITH)\b/i;
-const original = pg.Pool.prototype.query;
-const answers = new Map();
+type Query = (this: pg.Pool, ...args: unknown[]) => Promise<pg.QueryResult>;
+const original = pg.Pool.prototype.query as unknown as Query;
+const answers = new Map<string, Promise<pg.QueryResult>>();
 
-pg.Pool.prototype.query = function query(sql, params, callback) {
+const memoised: Query = function query(this: pg.Pool, ...args: unknown[]) {
+  const [sql, params, callback] = args;
   if (typeof sql !== 'string' || !READ.test(sql) || typeof params === 'function' || callback) {
-    return original.apply(this, arguments);
+    return original.apply(this, args);
   }
   const key = `${sql}\0${JSON.stringify(params ?? [])}`;
   let answer = answers.get(key);
@@ -23,3 +26,4 @@ pg.Pool.prototype.query = function query(sql, params, callback) {
   }
   return answer;
 };
+pg.Pool.prototype.query = memoised as unknown as typeof pg.Pool.prototype.query;

@@ -1,5 +1,3 @@
-#!/usr/bin/env node
-'use strict';
 // Issue 19, item 3: does ingest slow down as history grows, and what does a retention drop cost?
 // Side by side in one run on the real local broker and database:
 //   1. the processor draining one backlog into an empty database (partitions created, no rows),
@@ -9,27 +7,30 @@
 //   3. the oldest partition (--drop-rows rows) dropped by the processor's own drop code while the
 //      processor drains the backlog again, with a probe inserting one row every 20 ms to catch a stall.
 // Heavy: about 20 GB of disk and 15-30 min for 100 M rows. Run it niced, once.
-const { execFileSync } = require('node:child_process');
-const path = require('node:path');
-const { parseArgs } = require('node:util');
-const pg = require('pg');
-const {
-  ROOT,
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import {
   BROKERS,
-  uid,
-  sleep,
-  fmt,
-  scratchDatabase,
-  withAdmin,
-  migrateDatabase,
-  waitOk,
-  stopChild,
+  ROOT,
   applied,
-  spawnProcessor,
+  load,
+  migrateDatabase,
   rssMiB,
-} = require('./common');
+  scratchDatabase,
+  sleep,
+  spawnProcessor,
+  stopChild,
+  uid,
+  waitOk,
+  withAdmin,
+  type ScratchDatabase,
+} from './common.ts';
+import { fmt } from './figures.ts';
 
-const HELP = `Usage: node scripts/bench/storage.js [--history-rows 100000000] [--days 33] [--drop-rows 10000000]
+const HELP = `Usage: node scripts/bench/storage.ts [--history-rows 100000000] [--days 33] [--drop-rows 10000000]
                                    [--zones 200] [--backfill 24h] [--rounds 2] [--keep]
 
   --history-rows  raw rows of history in database B (default 100,000,000), --drop-rows of them in the
@@ -64,12 +65,13 @@ const ROUNDS = Number(args.rounds);
 const DAY = 86_400_000;
 const TODAY = Math.floor(Date.now() / DAY) * DAY;
 const FIRST_DAY = TODAY - (DAYS + 1) * DAY; // the oldest history day; history ends the day before yesterday
-const log = (msg) => console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${msg}`);
-const partitionName = (ms) => `raw_events_p${new Date(ms).toISOString().slice(0, 10).replaceAll('-', '')}`;
+const log = (msg: string): void => console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${msg}`);
+const partitionName = (ms: number): string =>
+  `raw_events_p${new Date(ms).toISOString().slice(0, 10).replaceAll('-', '')}`;
 // The processors here keep everything: retention is exercised by the drop step alone.
 const KEEP_ALL = { PROCESSOR_RAW_RETENTION: '400d', PROCESSOR_WINDOW_RETENTION: '5m=400d,15m=400d' };
 
-function preload(topic) {
+function preload(topic: string): void {
   log(`preloading ${topic} with the simulator's backfill (${args.backfill} every 30s)...`);
   execFileSync(
     process.execPath,
@@ -88,7 +90,7 @@ function preload(topic) {
 }
 
 /** Empty partitions from `fromMs` to two days ahead. */
-async function createPartitions(pool, fromMs) {
+async function createPartitions(pool: pg.Pool, fromMs: number): Promise<void> {
   for (let day = fromMs; day <= TODAY + 2 * DAY; day += DAY) {
     await pool.query(
       'SELECT create_raw_events_partition(to_timestamp($1::float8 / 1000), to_timestamp($2::float8 / 1000))',
@@ -103,7 +105,7 @@ async function createPartitions(pool, fromMs) {
  * spares the ATTACH its scan): the same partition as the processor's, built about twice as fast as
  * inserting through the indexes. Table names are computed here, never taken from input.
  */
-async function generateDay(pool, dayMs, rows) {
+async function generateDay(pool: pg.Pool, dayMs: number, rows: number): Promise<void> {
   const name = partitionName(dayMs);
   const [from, to] = [new Date(dayMs).toISOString(), new Date(dayMs + DAY).toISOString()];
   await pool.query(`CREATE TABLE ${name} (LIKE raw_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
@@ -128,7 +130,7 @@ async function generateDay(pool, dayMs, rows) {
 }
 
 /** 5 m, 15 m, 1 h and 1 d windows for every history day, `zones` zones x 4 sensors. */
-async function generateWindows(pool) {
+async function generateWindows(pool: pg.Pool): Promise<void> {
   await pool.query(
     `INSERT INTO window_aggregates (window_seconds, site_id, zone_id, sensor_type, window_start, sample_count,
                                     value_sum, value_sum_sq, value_min, value_max, is_final)
@@ -142,7 +144,18 @@ async function generateWindows(pool) {
   );
 }
 
-async function buildHistory(pool) {
+interface History {
+  raw: string;
+  partitions: string;
+  windows: string;
+  raw_size: string;
+  windows_size: string;
+  rawS: number;
+  windowsS: number;
+  vacuumS: number;
+}
+
+async function buildHistory(pool: pg.Pool): Promise<History> {
   const perDay = Math.round((HISTORY_ROWS - DROP_ROWS) / (DAYS - 1));
   const started = Date.now();
   log(
@@ -151,7 +164,7 @@ async function buildHistory(pool) {
   // Two sessions, each its own days: the server gets both cores while the bench process waits.
   const days = Array.from({ length: DAYS }, (_, i) => FIRST_DAY + i * DAY);
   let done = 0;
-  const worker = async (mine) => {
+  const worker = async (mine: number[]): Promise<void> => {
     for (const day of mine) {
       await generateDay(pool, day, day === FIRST_DAY ? DROP_ROWS : perDay);
       done += 1;
@@ -170,7 +183,7 @@ async function buildHistory(pool) {
   const v = Date.now();
   await pool.query('VACUUM (ANALYZE) raw_events, window_aggregates');
   await pool.query('CHECKPOINT').catch(() => undefined); // superuser only; the drains start from whatever state
-  const { rows } = await pool.query(
+  const { rows } = await pool.query<Omit<History, 'rawS' | 'windowsS' | 'vacuumS'>>(
     `SELECT (SELECT sum(events)::bigint FROM raw_event_counts) AS raw,
             (SELECT count(*) FROM pg_inherits WHERE inhparent = 'raw_events'::regclass) AS partitions,
             (SELECT count(*) FROM window_aggregates) AS windows,
@@ -178,11 +191,13 @@ async function buildHistory(pool) {
                              WHERE inhparent = 'raw_events'::regclass)) AS raw_size,
             pg_size_pretty(pg_total_relation_size('window_aggregates')) AS windows_size`,
   );
-  return { ...rows[0], rawS, windowsS, vacuumS: (Date.now() - v) / 1000 };
+  const sizes = rows[0];
+  if (!sizes) throw new Error('no history figures');
+  return { ...sizes, rawS, windowsS, vacuumS: (Date.now() - v) / 1000 };
 }
 
 /** Removes what a drain wrote (the backlog's days, its windows, the derived state) so the next starts even. */
-async function resetDrain(pool) {
+async function resetDrain(pool: pg.Pool): Promise<void> {
   await pool.query(
     `TRUNCATE ${partitionName(TODAY - DAY)}, ${partitionName(TODAY)}, raw_events_default, alerts, alert_rule_state,
               dead_letters, consumer_offsets, devices`,
@@ -197,9 +212,9 @@ async function resetDrain(pool) {
 }
 
 /** Transactions slower than 250 ms so far, from the processor's histogram. */
-async function slowTransactions(port) {
+async function slowTransactions(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const bucket = (le) =>
+  const bucket = (le: string): number =>
     Number(
       new RegExp(`telemetry_processor_db_transaction_duration_seconds_bucket\\{le="${le}"\\} (\\d+)`).exec(
         text,
@@ -209,7 +224,21 @@ async function slowTransactions(port) {
 }
 
 /** One drain of the whole backlog by a fresh group; `during` runs once the drain is under way. */
-async function drain(db, pool, topic, total, during) {
+interface Drain<T> {
+  rate: number;
+  seconds: number;
+  rss: number;
+  slow: number;
+  extra: T | undefined;
+}
+
+async function drain<T = undefined>(
+  db: ScratchDatabase,
+  pool: pg.Pool,
+  topic: string,
+  total: number,
+  during?: () => Promise<T>,
+): Promise<Drain<T>> {
   await resetDrain(pool);
   const group = uid('bench-storage');
   const port = 19470;
@@ -218,10 +247,10 @@ async function drain(db, pool, topic, total, during) {
     await waitOk(`http://127.0.0.1:${port}/readyz`, 120_000);
     const started = Date.now();
     let rss = 0;
-    let extra;
-    let pending = during ? sleep(3_000).then(during) : undefined;
+    let extra: T | undefined;
+    const pending = during ? sleep(3_000).then(during) : undefined;
     while ((await applied(pool, group, topic)) < total) {
-      rss = Math.max(rss, rssMiB(child.pid));
+      rss = Math.max(rss, rssMiB(child.pid ?? 0));
       if (Date.now() - started > 900_000) throw new Error('drain incomplete after 15 min');
       await sleep(100);
     }
@@ -234,18 +263,33 @@ async function drain(db, pool, topic, total, during) {
 }
 
 /** Drops the oldest partition with the processor's own code while a probe inserts a row every 20 ms. */
-async function dropUnderIngest(dbUrl) {
-  const { dropRawPartition } = require(
+interface Dropped {
+  rows: number;
+  heldMs: number | null;
+  totalMs: number;
+  probeMaxMs: number;
+  probeMaxDuringMs: number;
+  probes: number;
+}
+
+async function dropUnderIngest(dbUrl: string): Promise<Dropped> {
+  const { dropRawPartition } = load(
     path.join(ROOT, 'services/processor/dist/adapters/postgres/raw-partitions.js'),
-  );
+  ) as {
+    dropRawPartition(
+      pool: pg.Pool,
+      name: string,
+      o: { lockTimeoutMs: number; attempts: number; pauseMs: number },
+    ): Promise<number | null>;
+  };
   const pool = new pg.Pool({ connectionString: dbUrl, max: 3 });
   const probe = new pg.Client({ connectionString: dbUrl });
   await probe.connect();
-  const { rows } = await pool.query(
+  const { rows } = await pool.query<{ n: string }>(
     `SELECT sum(events)::bigint AS n FROM raw_event_counts WHERE day = $1::date`,
     [new Date(FIRST_DAY).toISOString()],
   );
-  const probeMs = [];
+  const probeMs: { at: number; ms: number }[] = [];
   let probing = true;
   const probeLoop = (async () => {
     for (let i = 0; probing && i < 100_000; i += 1) {
@@ -274,7 +318,7 @@ async function dropUnderIngest(dbUrl) {
   await pool.end();
   const around = probeMs.filter((p) => p.at >= t0 - 100 && p.at <= t0 + totalMs + 100);
   return {
-    rows: Number(rows[0].n),
+    rows: Number(rows[0]?.n),
     heldMs,
     totalMs,
     probeMaxMs: Math.max(...probeMs.map((p) => p.ms)),
@@ -283,7 +327,14 @@ async function dropUnderIngest(dbUrl) {
   };
 }
 
-async function main() {
+interface Results {
+  total: number;
+  drains: { A: Drain<undefined>[]; B: Drain<undefined>[] };
+  history?: History;
+  drop?: Drain<Dropped>;
+}
+
+async function main(): Promise<void> {
   const topic = uid('bench.storage');
   preload(topic);
   const offsets = await withAdmin((a) => a.fetchTopicOffsets(topic));
@@ -296,7 +347,7 @@ async function main() {
   migrateDatabase(dbB.url);
   const poolA = new pg.Pool({ connectionString: dbA.url, max: 2 });
   const poolB = new pg.Pool({ connectionString: dbB.url, max: 2 });
-  const results = { total, drains: { A: [], B: [] } };
+  const results: Results = { total, drains: { A: [], B: [] } };
   try {
     await createPartitions(poolA, FIRST_DAY);
     await createPartitions(poolB, TODAY - DAY);
@@ -306,7 +357,7 @@ async function main() {
       for (const [name, db, pool] of [
         ['A', dbA, poolA],
         ['B', dbB, poolB],
-      ]) {
+      ] as const) {
         const r = await drain(db, pool, topic, total);
         results.drains[name].push(r);
         log(
@@ -328,15 +379,17 @@ async function main() {
   report(results);
 }
 
-function report(r) {
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function report(r: Results): void {
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const a = median(r.drains.A.map((d) => d.rate));
   const b = median(r.drains.B.map((d) => d.rate));
   const h = r.history;
-  const d = r.drop.extra;
+  const d = r.drop?.extra;
+  if (!h || !r.drop || !d)
+    throw new Error('unreachable: the run ended before its history and drop were measured');
   const lines = [
     '',
-    `Storage benchmark, ${new Date().toISOString()}, ${require('node:os').cpus().length} cores, broker and database co-located`,
+    `Storage benchmark, ${new Date().toISOString()}, ${os.cpus().length} cores, broker and database co-located`,
     `backlog: ${fmt(r.total)} events (simulator backfill ${args.backfill}, every 30 s); database B: ${fmt(Number(h.raw))} raw rows in ` +
       `${h.partitions} partitions (${h.raw_size}), ${fmt(Number(h.windows))} windows (${h.windows_size}); ` +
       `generated in ${h.rawS.toFixed(0)} s (${fmt(Number(h.raw) / h.rawS)} rows/s) + windows ${h.windowsS.toFixed(0)} s + VACUUM ANALYZE ${h.vacuumS.toFixed(0)} s`,

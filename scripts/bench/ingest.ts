@@ -1,5 +1,3 @@
-#!/usr/bin/env node
-'use strict';
 // npm run bench:ingest: HTTP ingest against Kafka itself, in one run on one machine.
 //
 // 1. raw: kafkajs producer loop (idempotent, acks=all, one send in flight, as the shared producer adapter
@@ -12,27 +10,25 @@
 //
 // The API runs as its own process (compiled, as in production); the load runs in this one. No processor:
 // the figures are what ingest costs up to Kafka's acknowledgement.
-const { spawn } = require('node:child_process');
-const { randomUUID, createHash } = require('node:crypto');
-const http = require('node:http');
-const os = require('node:os');
-const path = require('node:path');
-const { parseArgs } = require('node:util');
-const { Kafka, logLevel } = require('kafkajs');
-const {
-  ROOT,
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import {
   BROKERS,
-  uid,
-  sleep,
-  fmt,
-  scratchDatabase,
-  freePort,
-  durationMs,
-  waitOk,
-  stopChild,
-  percentile,
+  ROOT,
   cpuSeconds,
-} = require('./common');
+  freePort,
+  scratchDatabase,
+  sleep,
+  stopChild,
+  uid,
+  waitOk,
+} from './common.ts';
+import { durationMs, fmt, percentile } from './figures.ts';
 
 const HELP = `Usage: npm run bench:ingest -- [options]
 
@@ -45,20 +41,34 @@ const HELP = `Usage: npm run bench:ingest -- [options]
 
 const KEY = 'bench-ingest-key-0123456789abcdef';
 
-function reading(i, now) {
+interface Reading {
+  event_id?: string;
+  device_id: string;
+  site_id: string;
+  zone_id: string;
+  sensor_type: string;
+  value: number;
+  ts_event?: string;
+  schema_version: number;
+}
+
+const SENSOR_TYPES = ['co2', 'temperature', 'humidity', 'occupancy'] as const;
+const VALUES = [612.5, 21.5, 45, 12] as const;
+
+function reading(i: number, now: number): Reading {
   return {
     event_id: randomUUID(),
     device_id: `bench-dev-${i % 300}`,
     site_id: `site-${i % 3}`,
     zone_id: `site-${i % 3}-zone-${i % 15}`,
-    sensor_type: ['co2', 'temperature', 'humidity', 'occupancy'][i % 4],
-    value: [612.5, 21.5, 45, 12][i % 4],
+    sensor_type: SENSOR_TYPES[i % 4] ?? 'co2',
+    value: VALUES[i % 4] ?? 0,
     ts_event: new Date(now - (i % 1000)).toISOString(),
     schema_version: 1,
   };
 }
 
-async function rawLoop(topic, batch, seconds) {
+async function rawLoop(topic: string, batch: number, seconds: number): Promise<{ eventsPerSec: number }> {
   const producer = new Kafka({
     clientId: 'bench-ingest-raw',
     brokers: BROKERS,
@@ -77,11 +87,11 @@ async function rawLoop(topic, batch, seconds) {
       return { key: r.device_id, value: JSON.stringify(r) };
     }),
   );
-  const run = async (ms) => {
+  const run = async (ms: number): Promise<number> => {
     const end = performance.now() + ms;
     let sent = 0;
     for (let i = 0; performance.now() < end; i += 1) {
-      await producer.send({ topic, acks: -1, messages: batches[i % batches.length] });
+      await producer.send({ topic, acks: -1, messages: batches[i % batches.length] ?? [] });
       sent += batch;
     }
     return sent;
@@ -94,7 +104,12 @@ async function rawLoop(topic, batch, seconds) {
   return { eventsPerSec: sent / elapsed };
 }
 
-function post(agent, port, p, body) {
+function post(
+  agent: http.Agent,
+  port: number,
+  p: string,
+  body: string,
+): Promise<{ status: number | undefined; text: string }> {
   return new Promise((resolve) => {
     const req = http.request(
       {
@@ -112,7 +127,7 @@ function post(agent, port, p, body) {
       (res) => {
         let text = '';
         res.setEncoding('utf8');
-        res.on('data', (d) => (text += d));
+        res.on('data', (d: string) => (text += d));
         res.on('end', () => resolve({ status: res.statusCode, text }));
       },
     );
@@ -121,24 +136,25 @@ function post(agent, port, p, body) {
   });
 }
 
-async function batchLoad(port, batch, connections, seconds) {
+async function batchLoad(port: number, batch: number, connections: number, seconds: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const now = Date.now();
   const bodies = Array.from({ length: 40 }, (_, b) =>
     JSON.stringify(Array.from({ length: batch }, (_, i) => reading(b * batch + i, now))),
   );
-  const run = async (ms) => {
+  const run = async (ms: number) => {
     const end = performance.now() + ms;
     let accepted = 0;
     let failed = 0;
-    const latencies = [];
+    const latencies: number[] = [];
     await Promise.all(
       Array.from({ length: connections }, async (_, c) => {
         for (let i = c; performance.now() < end; i += connections) {
           const t = performance.now();
-          const res = await post(agent, port, '/api/v1/readings', bodies[i % bodies.length]);
+          const res = await post(agent, port, '/api/v1/readings', bodies[i % bodies.length] ?? '[]');
           latencies.push(performance.now() - t);
-          if (res.status === 200) accepted += JSON.parse(res.text).accepted.length;
+          if (res.status === 200)
+            accepted += (JSON.parse(res.text) as { accepted: unknown[] }).accepted.length;
           else failed += 1;
         }
       }),
@@ -160,14 +176,14 @@ async function batchLoad(port, batch, connections, seconds) {
   };
 }
 
-async function singleLoad(port, rate, seconds, warmupS) {
+async function singleLoad(port: number, rate: number, seconds: number, warmupS: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
-  const run = async (s) => {
+  const run = async (s: number) => {
     const total = Math.round(s * rate);
-    const latencies = [];
+    const latencies: number[] = [];
     let failed = 0;
     const t0 = performance.now();
-    const pending = [];
+    const pending: Promise<void>[] = [];
     for (let i = 0; i < total; i += 1) {
       const due = t0 + (i * 1000) / rate;
       const wait = due - performance.now();
@@ -198,7 +214,7 @@ async function singleLoad(port, rate, seconds, warmupS) {
   return result;
 }
 
-async function main() {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       duration: { type: 'string', default: '15s' },
@@ -225,9 +241,8 @@ async function main() {
   });
   const db = await scratchDatabase();
   const port = await freePort();
-  const nodeArgs = process.env.BENCH_INGEST_PROFILE
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_INGEST_PROFILE}`]
-    : [];
+  const profileDir = process.env['BENCH_INGEST_PROFILE'];
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const api = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'services/api/dist/main.js')], {
     env: {
       ...process.env,
@@ -252,9 +267,10 @@ async function main() {
     process.stderr.write(`load average before: ${load()}\n`);
     const raw = await rawLoop(topic, batch, seconds);
     process.stderr.write(`raw producer loop: ${fmt(raw.eventsPerSec)} readings/s\n`);
-    const cpu0 = cpuSeconds(api.pid);
+    const apiPid = api.pid ?? 0;
+    const cpu0 = cpuSeconds(apiPid);
     const viaApi = await batchLoad(port, batch, connections, seconds);
-    const apiCpu = cpuSeconds(api.pid) - cpu0;
+    const apiCpu = cpuSeconds(apiPid) - cpu0;
     process.stderr.write(`POST /api/v1/readings: ${fmt(viaApi.eventsPerSec)} readings/s\n`);
     const single = await singleLoad(port, singleRate, seconds, warmupS);
     const result = {
@@ -281,7 +297,7 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err.stack ?? err}\n`);
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });

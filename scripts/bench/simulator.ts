@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Simulator throughput against a raw kafkajs producer loop, in one run, on the real broker.
 //
 //   npx tsc --build && npm run bench:simulator
@@ -11,9 +10,16 @@
 // Settings (environment): KAFKA_BROKERS [127.0.0.1:9092], BENCH_COUNT [200000], BENCH_ROUNDS [3],
 // BENCH_BATCH_SIZE [simulator default], BENCH_COMPRESSION [none].
 // Prints events/s per run and the ratio simulator/raw (target >= 0.8). Figures go to docs/benchmarks.md by hand.
-'use strict';
-
-const os = require('node:os');
+import os from 'node:os';
+import {
+  benchKafkaClient,
+  environmentOnly,
+  loadCompiledServices,
+  pregenerateMessages,
+  produceInBatches,
+  type SimulatorConfig,
+} from './common.ts';
+import { fmt, median } from './figures.ts';
 
 const HELP = `Usage: npm run bench:simulator   (settings in the environment; no arguments)
 
@@ -26,47 +32,36 @@ simulator/raw (target >= 0.8).
   BENCH_ROUNDS        rounds of raw + simulator (default 3)
   BENCH_BATCH_SIZE    messages per producer batch (default: the simulator's)
   BENCH_COMPRESSION   none, gzip, snappy, lz4 or zstd (default none)`;
-const argv = process.argv.slice(2);
-if (argv.includes('--help') || argv.includes('-h')) {
-  console.log(HELP);
-  process.exit(0);
-}
-if (argv.length > 0) {
-  console.error(
-    `bench:simulator takes no arguments (got ${argv.join(' ')}); settings are environment variables\n\n${HELP}`,
-  );
-  process.exit(2);
-}
+environmentOnly('bench:simulator', HELP);
 
-const { loadCompiledServices, pregenerateMessages } = require('./common');
 const { shared, simulator } = loadCompiledServices();
-const { Partitioners } = require('kafkajs');
 
-const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-const count = Number(process.env.BENCH_COUNT ?? 200_000);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+const count = Number(process.env['BENCH_COUNT'] ?? 200_000);
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const warmupCount = Math.min(50_000, count);
 const runId = `${Date.now().toString(36)}`;
-const topics = [];
+const topics: string[] = [];
 
 const baseArgs = ['--brokers', brokers, '--rate', '0', '--seed', '1', '--log-level', 'warn'];
-if (process.env.BENCH_BATCH_SIZE) baseArgs.push('--batch-size', process.env.BENCH_BATCH_SIZE);
-if (process.env.BENCH_COMPRESSION) baseArgs.push('--compression', process.env.BENCH_COMPRESSION);
+if (process.env['BENCH_BATCH_SIZE']) baseArgs.push('--batch-size', process.env['BENCH_BATCH_SIZE']);
+if (process.env['BENCH_COMPRESSION']) baseArgs.push('--compression', process.env['BENCH_COMPRESSION']);
 
 /** Simulator config for one run on its own fresh topic. */
-function configFor(topic, n) {
+function configFor(topic: string, n: number): SimulatorConfig {
   const parsed = simulator.parseSimulatorConfig(
     [...baseArgs, '--count', String(n), '--topic', topic, '--dlq-topic', `${topic}.dlq`],
     {},
   );
+  if (parsed.help) throw new Error("unreachable: no --help in the benchmark's own arguments");
   return parsed.config;
 }
 
 const settings = configFor('bench.settings', count);
 const logger = shared.createLogger({ service: 'bench', level: 'error' });
-const kafka = shared.createKafkaClient(settings.kafka, logger);
+const kafka = benchKafkaClient(shared, settings.kafka, logger);
 
-async function createTopic(topic) {
+async function createTopic(topic: string): Promise<void> {
   topics.push(topic, `${topic}.dlq`);
   await shared.ensureTopics(
     kafka,
@@ -76,31 +71,30 @@ async function createTopic(topic) {
 }
 
 /** The exact messages the simulator would send, generated before the clock starts. */
-const pregenerate = (n) =>
+const pregenerate = (n: number): Message[] =>
   pregenerateMessages(simulator, settings, n, (m) => ({ key: m.key, value: m.value }));
 
+interface Message {
+  key: string;
+  value: Buffer;
+}
+
+/** Messages sent in how long. */
+interface Run {
+  sent: number;
+  elapsedMs: number;
+}
+
 /** Raw kafkajs: the pre-generated messages in batches, each sent once the previous is acknowledged. */
-async function runRaw(topic, messages) {
+async function runRaw(topic: string, messages: readonly Message[]): Promise<Run> {
   const { batchSize, compression } = settings.producer;
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
-  const codec = shared.KAFKAJS_COMPRESSION[compression]; // the codecs are registered by createKafkaClient
-  const startedMs = Date.now();
-  for (let i = 0; i < messages.length; i += batchSize) {
-    await producer.send({ topic, acks: -1, compression: codec, messages: messages.slice(i, i + batchSize) });
-  }
-  const elapsedMs = Date.now() - startedMs;
-  await producer.disconnect();
-  return { sent: messages.length, elapsedMs };
+  const codec = shared.KAFKAJS_COMPRESSION[compression];
+  const elapsedMs = await produceInBatches(kafka, topic, messages, batchSize, codec);
+  return { sent: messages.length, elapsedMs: Math.round(elapsedMs) }; // whole ms, as the simulator reports
 }
 
 /** The simulator in-process, exactly as main.ts wires it, unpaced for `n` messages. */
-async function runSimulator(topic, n) {
+async function runSimulator(topic: string, n: number): Promise<Run> {
   const config = configFor(topic, n);
   const producer = shared.createKafkaProducer(kafka, {
     idempotent: true,
@@ -118,14 +112,9 @@ async function runSimulator(topic, n) {
   return { sent: summary.sent, elapsedMs: summary.elapsedMs };
 }
 
-const perSec = (r) => Math.round((r.sent * 1000) / r.elapsedMs);
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const perSec = (r: Run): number => Math.round((r.sent * 1000) / r.elapsedMs);
 
-async function deleteTopics() {
+async function deleteTopics(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -135,7 +124,7 @@ async function deleteTopics() {
   }
 }
 
-async function main() {
+async function main(): Promise<void> {
   const { batchSize, compression } = settings.producer;
   console.log(
     `simulator benchmark: ${fmt(count)} messages x ${rounds} rounds, batch ${batchSize}, ` +
@@ -154,8 +143,8 @@ async function main() {
   await createTopic(`bench.warmup.sim.${runId}`);
   await runSimulator(`bench.warmup.sim.${runId}`, warmupCount);
 
-  const raw = [];
-  const sim = [];
+  const raw: number[] = [];
+  const sim: number[] = [];
   for (let round = 1; round <= rounds; round++) {
     const rawTopic = `bench.raw.${runId}.${round}`;
     await createTopic(rawTopic);
@@ -184,7 +173,7 @@ async function main() {
 
 main()
   .then(deleteTopics)
-  .catch(async (err) => {
+  .catch(async (err: unknown) => {
     console.error(err);
     await deleteTopics().catch(() => undefined);
     process.exitCode = 1;
