@@ -291,8 +291,13 @@ export function spawnProcessor(
   };
   // BENCH_NODE_ARGS: extra node flags for the processor, e.g. --cpu-prof to see where its time goes.
   const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  return spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'services/processor/dist/main.js')], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  // --max-semi-space-size=16 as the image and npm start run it (see the Dockerfile); BENCH_NODE_ARGS come after, so they win.
+  return spawn(
+    process.execPath,
+    ['--max-semi-space-size=16', ...nodeArgs, path.join(ROOT, 'services/processor/dist/main.js')],
+    {
+      env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
