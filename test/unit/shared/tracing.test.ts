@@ -117,6 +117,15 @@ describe('spans (SDK with an in-memory exporter)', () => {
       headers: { traceparent: `00-${'1'.repeat(32)}-${(i + 1).toString(16).padStart(16, '0')}-01` },
     }));
     expect(batchLinks(many)).toHaveLength(MAX_BATCH_LINKS);
+
+    // Thousands of records from a few publishes, interleaved as partitions are: one link per publish, in order.
+    const publish = (n: number): string => `00-${'2'.repeat(32)}-${n.toString(16).padStart(16, '0')}-01`;
+    const interleaved = Array.from({ length: 4_000 }, (_, i) => ({
+      headers: { traceparent: Buffer.from(publish(1 + (Math.floor(i / 7) % 3))) },
+    }));
+    expect(batchLinks(interleaved).map((l) => l.context.spanId)).toEqual(
+      [1, 2, 3].map((n) => n.toString(16).padStart(16, '0')),
+    );
   });
 
   it('marks a failed batch as an error and rethrows', async () => {
