@@ -57,37 +57,64 @@ export function sampleVariance(agg: PartialAggregate): number | undefined {
 const SEP = '\u0000';
 
 export function windowKeyId(k: WindowKey): string {
-  return [k.windowSeconds, k.siteId, k.zoneId, k.sensorType, k.windowStartMs].join(SEP);
+  return keyId(k.windowSeconds, k.siteId, k.zoneId, k.sensorType, k.windowStartMs);
+}
+
+function keyId(width: number, siteId: string, zoneId: string, sensorType: string, startMs: number): string {
+  return `${width}${SEP}${siteId}${SEP}${zoneId}${SEP}${sensorType}${SEP}${startMs}`;
+}
+
+interface Accumulator {
+  readonly key: WindowKey;
+  count: number;
+  sum: number;
+  sumSq: number;
+  min: number;
+  max: number;
 }
 
 /**
  * Assigns each reading to one window per configured width and merges them, so a batch yields one
  * upsert per window however many readings it holds. Output is sorted by key, which gives every
  * transaction the same lock order on the aggregate rows (no deadlocks between processors).
+ * (Accumulated in place, in reading order, so the sums are the same as merging one reading at a time,
+ * without the five objects per reading and width that cost the processor a tenth of its time.)
  */
 export function aggregateIntoWindows(
   events: readonly Pick<TelemetryEvent, 'siteId' | 'zoneId' | 'sensorType' | 'value' | 'tsEventMs'>[],
   windowSeconds: readonly number[],
 ): WindowAggregate[] {
-  const byKey = new Map<string, WindowAggregate>();
+  const byKey = new Map<string, Accumulator>();
   for (const e of events) {
     for (const width of windowSeconds) {
-      const key: WindowKey = {
-        windowSeconds: width,
-        siteId: e.siteId,
-        zoneId: e.zoneId,
-        sensorType: e.sensorType,
-        windowStartMs: windowStartMs(e.tsEventMs, width * 1000),
-      };
-      const id = windowKeyId(key);
-      const prev = byKey.get(id);
-      byKey.set(id, {
-        key,
-        agg: prev ? mergeAggregates(prev.agg, singleValue(e.value)) : singleValue(e.value),
-      });
+      const start = windowStartMs(e.tsEventMs, width * 1000);
+      const id = keyId(width, e.siteId, e.zoneId, e.sensorType, start);
+      let acc = byKey.get(id);
+      if (acc === undefined) {
+        const key: WindowKey = {
+          windowSeconds: width,
+          siteId: e.siteId,
+          zoneId: e.zoneId,
+          sensorType: e.sensorType,
+          windowStartMs: start,
+        };
+        acc = { key, count: 0, sum: 0, sumSq: 0, min: e.value, max: e.value };
+        byKey.set(id, acc);
+      }
+      const v = e.value;
+      acc.count += 1;
+      acc.sum += v;
+      acc.sumSq += v * v;
+      acc.min = Math.min(acc.min, v);
+      acc.max = Math.max(acc.max, v);
     }
   }
-  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => w);
+  return [...byKey.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, a]) => ({
+      key: a.key,
+      agg: { count: a.count, sum: a.sum, sumSq: a.sumSq, min: a.min, max: a.max },
+    }));
 }
 
 /**
