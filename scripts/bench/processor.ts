@@ -352,24 +352,34 @@ async function soak(
   };
 }
 
-/** A second drain of the backlog by a fresh group into a fresh database, with tracing on. */
-async function tracedDrain(
+/**
+ * Another drain of the backlog by a fresh group into a fresh database, traced when `otlpUrl` is given. The
+ * traced and untraced ones run this way, one after the other, so neither has the machine to itself while
+ * the other does not (the first drain's database is still being analysed by autovacuum meanwhile).
+ */
+async function freshDrain(
   topic: string,
   total: number,
-  otlpUrl: string,
+  otlpUrl: string | undefined,
   range: { minMs: number; maxMs: number },
 ): Promise<{ rate: number; exports?: number }> {
   const db = await scratchDatabase();
   migrateDatabase(db.url);
   await createDayPartitions(db.url, range.minMs, range.maxMs);
-  const group = uid('bench-traced');
+  const group = uid(otlpUrl === undefined ? 'bench-untraced' : 'bench-traced');
   const port = 19466;
-  const child = spawnProcessor(db.url, topic, group, port, { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl });
+  const child = spawnProcessor(
+    db.url,
+    topic,
+    group,
+    port,
+    otlpUrl === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl },
+  );
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   try {
     const ready = await waitReady(port);
     while ((await applied(pool, group, topic)) < total) {
-      if (Date.now() - ready > 600_000) throw new Error('traced drain incomplete after 10 min');
+      if (Date.now() - ready > 600_000) throw new Error('fresh drain incomplete after 10 min');
       await sleep(250);
     }
     return { rate: total / ((Date.now() - ready) / 1000) };
@@ -390,6 +400,7 @@ interface Results {
   cpu: { processor: number; postgres: number };
   drainRssMax: number;
   traced: { rate: number; exports?: number };
+  untracedAgain: { rate: number };
   soak?: Soak;
 }
 
@@ -438,10 +449,23 @@ async function main(): Promise<void> {
     log(`processor: ${fmt(procRate)} events/s`);
     log('the processor draining the same backlog again, tracing exported to a local OTLP receiver...');
     const exportsBefore = sink.stats.requests;
-    const traced = await tracedDrain(topic, total, sink.url, copy);
+    const traced = await freshDrain(topic, total, sink.url, copy);
     traced.exports = sink.stats.requests - exportsBefore;
-    results = { total, raw, copy, procRate, drainS, cpu, drainRssMax: Math.max(...drainRss), traced };
-    log(`processor with tracing: ${fmt(results.traced.rate)} events/s`);
+    log(`processor with tracing: ${fmt(traced.rate)} events/s`);
+    log('and once more without tracing, the same way, for the traced drain to be compared with...');
+    const untracedAgain = await freshDrain(topic, total, undefined, copy);
+    log(`processor without tracing, again: ${fmt(untracedAgain.rate)} events/s`);
+    results = {
+      total,
+      raw,
+      copy,
+      procRate,
+      drainS,
+      cpu,
+      drainRssMax: Math.max(...drainRss),
+      traced,
+      untracedAgain,
+    };
 
     if (soakMs > 0) {
       const rate = args['soak-rate'] ? Number(args['soak-rate']) : Math.round(procRate / 2);
@@ -478,7 +502,8 @@ function report(r: Results): void {
       `its PostgreSQL ${((r.cpu.postgres * 1e5) / r.total).toFixed(2)}; the bare COPY's PostgreSQL ` +
       `${((r.copy.pgCpu * 1e5) / r.total).toFixed(2)}`,
     `processor drain with tracing exported to a local OTLP receiver: ${fmt(r.traced.rate)} events/s, ` +
-      `${(r.traced.rate / r.procRate).toFixed(2)}x the untraced drain (${r.traced.exports} exports received)`,
+      `${(r.traced.rate / r.untracedAgain.rate).toFixed(2)}x the untraced drain run the same way just after it ` +
+      `(${fmt(r.untracedAgain.rate)} events/s; ${r.traced.exports} exports received)`,
   ];
   if (r.soak) {
     const l = r.soak.latencies;
