@@ -32,9 +32,11 @@ SERVICE_CIDR=10.96.0.0/16 API_SERVICE_IP=10.96.0.1 DNS_IP=10.96.0.10 CLUSTER_DOM
 API_PORT=6443 ETCD_PORT=12379 ETCD_PEER_PORT=12380
 RELEASE_NAMESPACE=${CLUSTER_RELEASE_NAMESPACE:-telemetry-pulse}
 
-CLUSTER_CACHE=$LOCAL_DIR/cluster/cache # kept by down: builds
-CLUSTER_STATE=$LOCAL_DIR/cluster/state # removed by down
-CLUSTER_LOGS=$LOCAL_DIR/cluster/logs   # removed by down unless --keep-logs
+# Resolved: mounts are listed by their real path, and .local/cluster may be a link (a worktree sharing a cluster).
+CLUSTER_HOME=$(realpath -m "$LOCAL_DIR/cluster")
+CLUSTER_CACHE=$CLUSTER_HOME/cache # kept by down: builds
+CLUSTER_STATE=$CLUSTER_HOME/state # removed by down
+CLUSTER_LOGS=$CLUSTER_HOME/logs   # removed by down unless --keep-logs
 PKI=$CLUSTER_STATE/pki
 RUN_DIR=/run/telemetry-pulse-cluster # containerd's state and socket, runc's state
 CONTAINERD_SOCK=$RUN_DIR/containerd.sock
