@@ -16,6 +16,9 @@
 #   kubeconfig         print the admin kubeconfig's path (export KUBECONFIG=$(scripts/cluster.sh kubeconfig))
 #   kubectl ARGS...    run the cluster's own kubectl with the admin kubeconfig
 #   ctr ARGS...        run ctr on the node's containerd (namespace k8s.io), e.g. ctr images ls
+#   keda [build|render|uninstall]  install KEDA v2.21.0 (opt-in; built from the Go module proxy, about 20 min
+#                      cold, cached in .local/cluster/cache); build: binaries and images only; render: print
+#                      the manifests; uninstall: remove it (scripts/cluster/keda.sh)
 # Needs root. Installs Debian's containerd, runc, containernetworking-plugins, iptables, ipset, podman, buildah
 # and gcc when missing. See docs/kubernetes.md.
 set -euo pipefail
@@ -47,8 +50,10 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler container
 source "$REPO_ROOT/scripts/cluster/pki.sh"
 # shellcheck source=scripts/cluster/images.sh
 source "$REPO_ROOT/scripts/cluster/images.sh"
+# shellcheck source=scripts/cluster/keda.sh
+source "$REPO_ROOT/scripts/cluster/keda.sh"
 
-usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 kube_bin() { cat "$CLUSTER_STATE/kube-bin" 2>/dev/null || die "the cluster's binaries are not built" "run: scripts/cluster.sh up"; }
 kctl() { "$(kube_bin)/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
@@ -460,6 +465,7 @@ case ${1:-} in
   kubeconfig) echo "$KUBECONFIG_ADMIN" ;;
   kubectl) shift && kctl "$@" ;;
   ctr) shift && ctr_node "$@" ;;
+  keda) shift && cmd_keda "$@" ;;
   -h | --help | help) usage ;;
   *)
     usage >&2
