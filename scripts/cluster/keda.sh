@@ -145,13 +145,17 @@ keda_uninstall() {
 
 # cmd_keda [install|build|render|uninstall]: `build` makes the binaries and images only (no cluster needed).
 cmd_keda() {
+  local sub=${1:-install}
+  case $sub in
+    install | build | render | uninstall) ;;
+    *) die "keda: unknown command '$sub'" "scripts/cluster.sh keda [install|build|render|uninstall]" ;;
+  esac
   PATH=/usr/local/go/bin:$PATH
   mkdir -p "$CLUSTER_CACHE" "$CLUSTER_LOGS"
-  case ${1:-install} in
+  case $sub in
     install) keda_install ;;
     build) keda_images ;;
     render) keda_render ;;
     uninstall) keda_uninstall ;;
-    *) die "keda: unknown command '$1'" "scripts/cluster.sh keda [install|build|render|uninstall]" ;;
   esac
 }
