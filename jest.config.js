@@ -49,8 +49,16 @@ module.exports = {
     { ...common, displayName: 'kube', testMatch: ['<rootDir>/test/kube/**/*.test.ts'] },
     // The Helm chart on a real single-node cluster (scripts/cluster.sh): only `npm run test:cluster`
     // (scripts/test-cluster.sh) sets TP_CLUSTER and runs it, after building the images and the cluster.
+    // The chart with a real KEDA only under TP_KEDA (`npm run test:cluster:keda`): KEDA's cold build is ~20 min.
     ...(process.env.TP_CLUSTER
-      ? [{ ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.test.ts'] }]
+      ? [
+          {
+            ...common,
+            displayName: 'cluster',
+            testMatch: ['<rootDir>/test/cluster/**/*.test.ts'],
+            testPathIgnorePatterns: process.env.TP_KEDA ? [] : ['<rootDir>/test/cluster/keda.test.ts'],
+          },
+        ]
       : []),
   ],
   // Integration suites share one broker and database; running them one at a time keeps timings honest on 2 cores.

@@ -16,6 +16,9 @@
 #   kubeconfig         print the admin kubeconfig's path (export KUBECONFIG=$(scripts/cluster.sh kubeconfig))
 #   kubectl ARGS...    run the cluster's own kubectl with the admin kubeconfig
 #   ctr ARGS...        run ctr on the node's containerd (namespace k8s.io), e.g. ctr images ls
+#   keda [build|render|uninstall]  install KEDA v2.21.0 (opt-in; built from the Go module proxy, about 20 min
+#                      cold, cached in .local/cluster/cache); build: binaries and images only; render: print
+#                      the manifests; uninstall: remove it (scripts/cluster/keda.sh)
 # Needs root. Installs Debian's containerd, runc, containernetworking-plugins, iptables, ipset, podman, buildah
 # and gcc when missing. See docs/kubernetes.md.
 set -euo pipefail
@@ -32,9 +35,11 @@ SERVICE_CIDR=10.96.0.0/16 API_SERVICE_IP=10.96.0.1 DNS_IP=10.96.0.10 CLUSTER_DOM
 API_PORT=6443 ETCD_PORT=12379 ETCD_PEER_PORT=12380
 RELEASE_NAMESPACE=${CLUSTER_RELEASE_NAMESPACE:-telemetry-pulse}
 
-CLUSTER_CACHE=$LOCAL_DIR/cluster/cache # kept by down: builds
-CLUSTER_STATE=$LOCAL_DIR/cluster/state # removed by down
-CLUSTER_LOGS=$LOCAL_DIR/cluster/logs   # removed by down unless --keep-logs
+# Resolved: mounts are listed by their real path, and .local/cluster may be a link (a worktree sharing a cluster).
+CLUSTER_HOME=$(realpath -m "$LOCAL_DIR/cluster")
+CLUSTER_CACHE=$CLUSTER_HOME/cache # kept by down: builds
+CLUSTER_STATE=$CLUSTER_HOME/state # removed by down
+CLUSTER_LOGS=$CLUSTER_HOME/logs   # removed by down unless --keep-logs
 PKI=$CLUSTER_STATE/pki
 RUN_DIR=/run/telemetry-pulse-cluster # containerd's state and socket, runc's state
 CONTAINERD_SOCK=$RUN_DIR/containerd.sock
@@ -45,8 +50,10 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler container
 source "$REPO_ROOT/scripts/cluster/pki.sh"
 # shellcheck source=scripts/cluster/images.sh
 source "$REPO_ROOT/scripts/cluster/images.sh"
+# shellcheck source=scripts/cluster/keda.sh
+source "$REPO_ROOT/scripts/cluster/keda.sh"
 
-usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 kube_bin() { cat "$CLUSTER_STATE/kube-bin" 2>/dev/null || die "the cluster's binaries are not built" "run: scripts/cluster.sh up"; }
 kctl() { "$(kube_bin)/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
@@ -241,6 +248,11 @@ start_control_plane() {
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
     --service-cluster-ip-range="$SERVICE_CIDR" \
     --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
+    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key" \
+    --enable-aggregator-routing=true \
     --admission-control-config-file="$CLUSTER_STATE/admission.yaml" \
     --allow-privileged=false --profiling=false
   wait_until 120 kube-apiserver "kube-apiserver's /readyz" kctl get --raw /readyz
@@ -453,6 +465,7 @@ case ${1:-} in
   kubeconfig) echo "$KUBECONFIG_ADMIN" ;;
   kubectl) shift && kctl "$@" ;;
   ctr) shift && ctr_node "$@" ;;
+  keda) shift && cmd_keda "$@" ;;
   -h | --help | help) usage ;;
   *)
     usage >&2

@@ -22,6 +22,9 @@ rollouts and drift repair, lag-based scaling up and down with the consumer group
 loop reported as Stalled, leader failover between two operator replicas, deletion.
 Needs root. Environment:
   CLUSTER_KEEP=1   leave the cluster up afterwards (it is also left up when it was up before)
+  TP_KEDA=1        also install KEDA (scripts/cluster.sh keda: built from the Go module proxy, about 20 min
+                   cold) and run test/cluster/keda.test.ts, the chart's KEDA mode; `npm run test:cluster:keda`
+                   runs that file alone
 Cold (nothing built): about 30 min; warm: about 15 min. See docs/kubernetes.md.
 USAGE
   exit 0
@@ -49,6 +52,7 @@ version=$(node -p 'require("./package.json").version')
 images=()
 for component in simulator processor api operator; do images+=("localhost/telemetry-pulse/$component:$version"); done
 bash scripts/cluster.sh load-images "${images[@]}"
+if [[ ${TP_KEDA:-} == 1 ]]; then bash scripts/cluster.sh keda; fi
 log "cluster and images ready after $((SECONDS - started)) s; running test/cluster"
 
 export CLUSTER_KUBECONFIG CLUSTER_BIN

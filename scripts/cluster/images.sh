@@ -12,13 +12,13 @@ KUBE_ROUTER_VERSION=2.1.0 # the newest the Go module proxy serves here
 PAUSE_IMAGE=localhost/telemetry-pulse-cluster/pause:$PAUSE_VERSION
 COREDNS_IMAGE=localhost/telemetry-pulse-cluster/coredns:$COREDNS_VERSION
 
-# scratch_image REF BINARY ENTRYPOINT_JSON: an image of one static binary at /, run as nobody (65534).
+# scratch_image REF BINARY ENTRYPOINT_JSON [LABEL=VALUE]: an image of one static binary at /, run as nobody (65534).
 scratch_image() {
-  local ref=$1 binary=$2 entrypoint=$3 ctr
+  local ref=$1 binary=$2 entrypoint=$3 label=${4:-} ctr
   ctr=$(buildah from scratch)
   buildah copy --quiet "$ctr" "$binary" "/$(basename "$binary")" >/dev/null
   buildah config --entrypoint "$entrypoint" --cmd '' --user 65534:65534 \
-    --label "org.opencontainers.image.source=scripts/cluster/images.sh" "$ctr"
+    --label "org.opencontainers.image.source=scripts/cluster/images.sh" ${label:+--label "$label"} "$ctr"
   buildah commit --quiet --rm "$ctr" "$ref" >/dev/null
 }
 

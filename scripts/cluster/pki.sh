@@ -2,11 +2,14 @@
 # The single-node cluster's certificates and kubeconfigs, made with openssl into $PKI (scripts/cluster.sh).
 # Sourced, never run. One CA signs everything: the API server's serving certificate, each component's
 # client certificate (its user and groups are what RBAC and the Node authorizer see), the kubelet's serving
-# certificate; a separate RSA key pair signs service-account tokens.
+# certificate; a separate RSA key pair signs service-account tokens. A second CA, the front proxy's, signs the
+# one certificate the API server shows the extension API servers it proxies to (the aggregation layer: KEDA's
+# external metrics, metrics-server), so that they can trust its X-Remote-User headers and nobody else's.
 
-# cert NAME SUBJECT KIND [SAN]: a 2-year certificate NAME.crt/NAME.key signed by the CA; KIND is server or client.
+# cert NAME SUBJECT KIND [SAN] [CA]: a 2-year certificate NAME.crt/NAME.key signed by CA (default: ca, the
+# cluster's); KIND is server or client.
 cert() {
-  local name=$1 subject=$2 kind=$3 san=${4:-} ext=$PKI/$1.ext
+  local name=$1 subject=$2 kind=$3 san=${4:-} ca=${5:-ca} ext=$PKI/$1.ext
   {
     echo "basicConstraints=critical,CA:FALSE"
     echo "keyUsage=critical,digitalSignature,keyEncipherment"
@@ -14,7 +17,7 @@ cert() {
     [[ -z $san ]] || echo "subjectAltName=$san"
   } >"$ext"
   openssl req -new -newkey rsa:2048 -nodes -keyout "$PKI/$name.key" -subj "$subject" -out "$PKI/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial -days 730 \
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial -days 730 \
     -extfile "$ext" -out "$PKI/$name.crt" 2>/dev/null
   rm -f "$PKI/$name.csr" "$ext"
   chmod 0600 "$PKI/$name.key"
@@ -44,13 +47,29 @@ YAML
   chmod 0600 "$PKI/$name.kubeconfig"
 }
 
-# make_pki: every certificate and kubeconfig the cluster needs, unless they are there already.
-make_pki() {
-  [[ -s $PKI/admin.kubeconfig ]] && return 0
-  mkdir -p "$PKI" && chmod 0700 "$PKI"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 730 -subj "/CN=$CLUSTER_NAME-ca" \
+# ca NAME CN: a self-signed 2-year CA NAME.crt/NAME.key.
+ca() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 730 -subj "/CN=$2" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -keyout "$PKI/ca.key" -out "$PKI/ca.crt" 2>/dev/null
+    -keyout "$PKI/$1.key" -out "$PKI/$1.crt" 2>/dev/null
+  chmod 0600 "$PKI/$1.key"
+}
+
+# make_pki: every certificate and kubeconfig the cluster needs, unless they are there already. Each group is
+# checked on its own, so that a cluster made before a group existed gets it on its next `up`.
+make_pki() {
+  mkdir -p "$PKI" && chmod 0700 "$PKI"
+  make_cluster_pki
+  # The aggregation layer: the API server authenticates to extension API servers with this client certificate.
+  if [[ ! -s $PKI/front-proxy-client.crt ]]; then
+    ca front-proxy-ca "$CLUSTER_NAME-front-proxy-ca"
+    cert front-proxy-client "/CN=front-proxy-client" client "" front-proxy-ca
+  fi
+}
+
+make_cluster_pki() {
+  [[ -s $PKI/admin.kubeconfig ]] && return 0
+  ca ca "$CLUSTER_NAME-ca"
   openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
   openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
   local svc=kubernetes.default.svc

@@ -25,6 +25,7 @@ describe('scripts/cluster.sh', () => {
       'kubeconfig',
       'kubectl',
       'ctr',
+      'keda [build|render|uninstall]',
     ]) {
       expect(help.stdout).toContain(`  ${cmd}`);
     }
@@ -34,6 +35,13 @@ describe('scripts/cluster.sh', () => {
     const r = bash(script('cluster.sh'), 'start');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('Usage: scripts/cluster.sh COMMAND');
+  });
+
+  it('refuses an unknown keda command, naming the ones it has', () => {
+    const r = bash(script('cluster.sh'), 'keda', 'upgrade');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("keda: unknown command 'upgrade'");
+    expect(r.stderr).toContain('scripts/cluster.sh keda [install|build|render|uninstall]');
   });
 
   it('names the component it does not know, in logs and in the build', () => {
@@ -61,6 +69,7 @@ describe('scripts/cluster.sh', () => {
       'kubernetes/build.sh',
       'cluster/pki.sh',
       'cluster/images.sh',
+      'cluster/keda.sh',
     ];
     const check = spawnSync('shellcheck', ['-x', ...files.map((f) => script(f))], {
       encoding: 'utf8',
