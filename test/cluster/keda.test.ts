@@ -9,20 +9,22 @@ import {
   kubectl,
   kubectlJson,
   pods,
+  figureLog,
+  seconds,
   stepsMarking,
 } from '../support/cluster';
 import {
   createRestrictedNamespace,
+  drainedLag,
+  expectLedgerBalanced,
   settledAssignment,
   startHostServices,
   tagForChart,
   topicAccount,
   type HostServices,
 } from '../support/cluster-services';
-import { aggregateMismatches, tableCounts } from '../support/invariants';
 import { toolPath } from '../support/kube';
 import { REPO_ROOT } from '../support/reliability/process';
-import { checkLag, checkLedger } from '../support/reliability/invariants';
 import { Fleet, startLoad } from '../support/reliability/load';
 
 /**
@@ -59,7 +61,7 @@ let host: HostServices;
 let helmPath: string;
 let valuesFile: string;
 let failed = false;
-const figures: Record<string, string> = {};
+const { figures, figure } = figureLog();
 const fleet = new Fleet({
   seed: 21,
   tag: 'ccda0021',
@@ -70,11 +72,6 @@ const fleet = new Fleet({
 
 const k = (args: readonly string[], opts: { input?: string; allowFailure?: boolean } = {}) =>
   kubectl(['-n', NAMESPACE, ...args], opts);
-const figure = (name: string, value: string) => {
-  figures[name] = value;
-  console.log(`figure: ${name}: ${value}`);
-};
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 interface Condition {
   type: string;
@@ -101,22 +98,6 @@ const condition = (so: ScaledObject, type: string) => so.status?.conditions?.fin
 const processorReplicas = async () =>
   (await kubectlJson<{ spec: { replicas: number } }>(['-n', NAMESPACE, 'get', 'deployment', PROCESSOR])).spec
     .replicas;
-
-async function lagDrained(
-  group = GROUP,
-  topic = TOPIC,
-): Promise<{ records: number; lag: number; applied: number }> {
-  const admin = host.kafka.kafka().admin();
-  await admin.connect();
-  try {
-    return await eventually(`the processors did not drain ${topic}`, 600_000, async () => {
-      const l = await checkLag(admin, host.db, group, topic);
-      return l.lag === 0 && l.applied === l.records ? l : undefined;
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 beforeAll(async () => {
   helmPath = toolPath('helm');
@@ -309,7 +290,7 @@ describe("the chart's KEDA mode with a real KEDA", () => {
           seconds(Date.now() - started),
         );
         expect(Object.values(assignment).every((parts) => parts.length >= 1)).toBe(true);
-        const drained = await lagDrained(BACKLOG_GROUP, BACKLOG_TOPIC);
+        const drained = await drainedLag(host, BACKLOG_GROUP, BACKLOG_TOPIC);
         figure(
           `helm upgrade onto a backlog of ${BACKLOG} to lag 0, up to ${most} processors (cpu limit 200m)`,
           seconds(Date.now() - started),
@@ -349,22 +330,15 @@ describe("the chart's KEDA mode with a real KEDA", () => {
       expect(condition(so, 'Ready')?.status).toBe('True');
       expect(condition(so, 'Active')?.status).toBe('False');
 
-      const lag = await lagDrained(BACKLOG_GROUP, BACKLOG_TOPIC);
-      const ledger = await checkLedger(host.db, {
-        tag: fleet.opts.tag,
-        valid: fleet.valid,
-        malformed: fleet.malformed,
-      });
+      const lag = await drainedLag(host, BACKLOG_GROUP, BACKLOG_TOPIC);
       // The first topic got nothing (no simulator): the backlog's topic holds every record.
       const account = await topicAccount(host.kafka, BACKLOG_TOPIC);
-      const counts = await tableCounts(host.db);
+      const { ledger, counts } = await expectLedgerBalanced(
+        host,
+        { tag: fleet.opts.tag, valid: fleet.valid, malformed: fleet.malformed },
+        account,
+      );
       console.log('after scaling up and down:', { lag, ledger, account, counts });
-      expect({ lost: ledger.lost, duplicated: ledger.duplicated }).toEqual({ lost: 0, duplicated: 0 });
-      expect({ raw: counts.raw, deadLetters: counts.deadLetters }).toEqual({
-        raw: account.distinctValid,
-        deadLetters: account.invalid,
-      });
-      expect(await aggregateMismatches(host.db)).toEqual([]);
     },
     600_000,
   );

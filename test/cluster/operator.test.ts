@@ -12,21 +12,24 @@ import {
   kubectl,
   kubectlJson,
   pods,
+  figureLog,
+  seconds,
   stepsMarking,
   type Pod,
 } from '../support/cluster';
 import {
   createRestrictedNamespace,
+  drainedLag,
+  expectLedgerBalanced,
   settledAssignment,
   startHostServices,
   tagForChart,
   topicAccount,
   type HostServices,
 } from '../support/cluster-services';
-import { aggregateMismatches, tableCounts } from '../support/invariants';
+import { tableCounts } from '../support/invariants';
 import { toolPath } from '../support/kube';
 import { REPO_ROOT } from '../support/reliability/process';
-import { checkLag, checkLedger } from '../support/reliability/invariants';
 import { Fleet, startLoad } from '../support/reliability/load';
 
 /**
@@ -61,7 +64,7 @@ const PROCESSOR = `${PIPELINE}-processor`;
 let host: HostServices;
 let helmPath: string;
 let failed = false;
-const figures: Record<string, string> = {};
+const { figures, figure } = figureLog();
 const fleet = new Fleet({
   seed: 18,
   tag: '0be7a018',
@@ -74,11 +77,6 @@ const k = (args: readonly string[], opts: { input?: string; allowFailure?: boole
   kubectl(['-n', NAMESPACE, ...args], opts);
 const kp = (args: readonly string[], opts: { input?: string; allowFailure?: boolean } = {}) =>
   kubectl(['-n', PIPELINE_NS, ...args], opts);
-const figure = (name: string, value: string) => {
-  figures[name] = value;
-  console.log(`figure: ${name}: ${value}`);
-};
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 interface Condition {
   type: string;
@@ -162,22 +160,6 @@ async function lease(): Promise<{ holder: string; transitions: number }> {
     OPERATOR,
   ]);
   return { holder: l.spec.holderIdentity ?? '', transitions: l.spec.leaseTransitions ?? 0 };
-}
-
-async function lagDrained(
-  group = GROUP,
-  topic = TOPIC,
-): Promise<{ records: number; lag: number; applied: number }> {
-  const admin = host.kafka.kafka().admin();
-  await admin.connect();
-  try {
-    return await eventually(`the processors did not drain ${topic}`, 600_000, async () => {
-      const l = await checkLag(admin, host.db, group, topic);
-      return l.lag === 0 && l.applied === l.records ? l : undefined;
-    });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** The example pipeline, as a user adapts it: this cluster's images, a smaller footprint, test timings. */
@@ -433,7 +415,7 @@ describe('the operator on a real single-node cluster', () => {
           ? true
           : undefined,
       );
-      await lagDrained();
+      await drainedLag(host, GROUP, TOPIC);
 
       // The same backlog for both runs, produced beforehand into topics nobody reads yet; then the pipeline is
       // pointed at one (topic and group in its spec): one processor at most, then up to four.
@@ -487,7 +469,7 @@ describe('the operator on a real single-node cluster', () => {
               when: `scaled up to ${r.max}`,
             });
           }
-          await lagDrained(r.group, r.topic);
+          await drainedLag(host, r.group, r.topic);
         } finally {
           clearInterval(watch);
         }
@@ -524,14 +506,9 @@ describe('the operator on a real single-node cluster', () => {
       expect(reasons).toEqual(expect.arrayContaining(['ScaledUp', 'ScaledDown']));
 
       const lags = [
-        await lagDrained(),
-        ...(await Promise.all(runs.map((r) => lagDrained(r.group, r.topic)))),
+        await drainedLag(host, GROUP, TOPIC),
+        ...(await Promise.all(runs.map((r) => drainedLag(host, r.group, r.topic)))),
       ];
-      const ledger = await checkLedger(host.db, {
-        tag: fleet.opts.tag,
-        valid: fleet.valid,
-        malformed: fleet.malformed,
-      });
       const accounts = [];
       for (const topic of [TOPIC, ...runs.map((r) => r.topic)])
         accounts.push(await topicAccount(host.kafka, topic));
@@ -539,14 +516,12 @@ describe('the operator on a real single-node cluster', () => {
         distinctValid: accounts.reduce((n, a) => n + a.distinctValid, 0),
         invalid: accounts.reduce((n, a) => n + a.invalid, 0),
       };
-      const counts = await tableCounts(host.db);
+      const { ledger, counts } = await expectLedgerBalanced(
+        host,
+        { tag: fleet.opts.tag, valid: fleet.valid, malformed: fleet.malformed },
+        account,
+      );
       console.log('after scaling up and down:', { lags, ledger, accounts, counts });
-      expect({ lost: ledger.lost, duplicated: ledger.duplicated }).toEqual({ lost: 0, duplicated: 0 });
-      expect({ raw: counts.raw, deadLetters: counts.deadLetters }).toEqual({
-        raw: account.distinctValid,
-        deadLetters: account.invalid,
-      });
-      expect(await aggregateMismatches(host.db)).toEqual([]);
     },
     1_500_000,
   );

@@ -4,6 +4,8 @@ import { AssignerProtocol, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { parseEvent } from '@telemetry-pulse/shared';
 import { HOST_IP, POD_CIDR, ctr, eventually, kubectl } from './cluster';
+import { aggregateMismatches, tableCounts, type TableCounts } from './invariants';
+import { checkLag, checkLedger, type Ledger, type LedgerReport } from './reliability/invariants';
 import { startPrivateKafka, type PrivateKafka } from './reliability/kafka';
 import { startPrivatePostgres, type PrivatePostgres } from './reliability/postgres';
 
@@ -205,4 +207,43 @@ export async function createRestrictedNamespace(name: string): Promise<void> {
       },
     }),
   });
+}
+
+/** Waits (10 min at most) until `group` has applied every record of `topic` and its lag is 0. */
+export async function drainedLag(
+  host: HostServices,
+  group: string,
+  topic: string,
+): Promise<{ records: number; lag: number; applied: number }> {
+  const admin = host.kafka.kafka().admin();
+  await admin.connect();
+  try {
+    return await eventually(`the processors did not drain ${topic}`, 600_000, async () => {
+      const l = await checkLag(admin, host.db, group, topic);
+      return l.lag === 0 && l.applied === l.records ? l : undefined;
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The SQL invariant after a run: every reading of the test's ledger stored once (none lost, none doubled),
+ * one raw row per distinct valid reading in the topics and one dead letter per invalid record, and the
+ * windows equal to what the raw rows add up to. Returns what it read, for the test's log.
+ */
+export async function expectLedgerBalanced(
+  host: HostServices,
+  ledger: Ledger,
+  account: { readonly distinctValid: number; readonly invalid: number },
+): Promise<{ ledger: LedgerReport; counts: TableCounts }> {
+  const report = await checkLedger(host.db, ledger);
+  const counts = await tableCounts(host.db);
+  expect({ lost: report.lost, duplicated: report.duplicated }).toEqual({ lost: 0, duplicated: 0 });
+  expect({ raw: counts.raw, deadLetters: counts.deadLetters }).toEqual({
+    raw: account.distinctValid,
+    deadLetters: account.invalid,
+  });
+  expect(await aggregateMismatches(host.db)).toEqual([]);
+  return { ledger: report, counts };
 }

@@ -160,3 +160,18 @@ export function stepsMarking(onFail: () => void) {
       timeoutMs,
     );
 }
+
+/** `1234` ms as `1.2 s`, the way the cluster tests print their figures. */
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** A test file's figures: each printed as it is measured and kept for the summary its afterAll prints. */
+export function figureLog(): { figures: Record<string, string>; figure(name: string, value: string): void } {
+  const figures: Record<string, string> = {};
+  return {
+    figures,
+    figure(name, value) {
+      figures[name] = value;
+      console.log(`figure: ${name}: ${value}`);
+    },
+  };
+}
