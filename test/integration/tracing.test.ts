@@ -24,6 +24,7 @@ interface OtlpSpan {
   attributes: Record<string, unknown>;
 }
 const SPAN_KIND_SERVER = 2;
+const SPAN_KIND_CLIENT = 3;
 const SPAN_KIND_PRODUCER = 4;
 const SPAN_KIND_CONSUMER = 5;
 
@@ -122,7 +123,7 @@ describe('tracing (compiled simulator, processor and API; local OTLP receiver)',
     await db.drop();
   });
 
-  it('one produced reading yields produce -> (link) -> consume -> INSERT INTO raw_events', async () => {
+  it('one produced reading yields produce -> (link) -> consume -> COPY raw_events', async () => {
     processor = spawn(process.execPath, [PROCESSOR], {
       env: {
         ...otelEnv(),
@@ -194,11 +195,11 @@ describe('tracing (compiled simulator, processor and API; local OTLP receiver)',
           (s.links ?? []).some((l) => l.traceId === publish.traceId && l.spanId === publish.spanId),
       ),
     );
-    const insert = await waitFor('the INSERT INTO raw_events span under the batch span', async () =>
+    // New readings go in with one COPY per batch (the INSERT ... ON CONFLICT only after a repeated id).
+    const insert = await waitFor('the COPY raw_events span under the batch span', async () =>
       spans.find((s) => {
         const statement = String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? '');
-        if (s.service !== 'telemetry-processor' || !statement.includes('INSERT INTO raw_events'))
-          return false;
+        if (s.service !== 'telemetry-processor' || !statement.startsWith('COPY raw_events')) return false;
         // Walk up the parents (the transaction's spans may sit between the batch and the insert).
         for (let cur: OtlpSpan | undefined = s; cur;) {
           if (cur.spanId === batch.spanId) return true;
@@ -210,6 +211,12 @@ describe('tracing (compiled simulator, processor and API; local OTLP receiver)',
     );
     expect(insert.traceId).toBe(batch.traceId);
     expect(insert.attributes['db.system.name'] ?? insert.attributes['db.system']).toBe('postgresql');
+    expect(insert).toMatchObject({ name: 'COPY raw_events', kind: SPAN_KIND_CLIENT });
+    expect(insert.attributes).toMatchObject({
+      'db.operation.name': 'COPY',
+      'db.collection.name': 'raw_events',
+    });
+    expect(insert.attributes['db.namespace']).toBe(db.name);
 
     // Log lines written inside the batch span carry its ids.
     const logged = processorOut
@@ -301,12 +308,12 @@ describe('tracing (compiled simulator, processor and API; local OTLP receiver)',
           ),
         );
       }
-      await waitFor('the INSERT INTO raw_events span in the batch trace', async () =>
+      await waitFor('the COPY raw_events span in the batch trace', async () =>
         spans.find(
           (s) =>
             s.traceId === batch?.traceId &&
-            String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? '').includes(
-              'INSERT INTO raw_events',
+            String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? '').startsWith(
+              'COPY raw_events',
             ),
         ),
       );

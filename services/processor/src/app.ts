@@ -13,6 +13,7 @@ import {
 } from '@telemetry-pulse/shared';
 import { countOpenAlerts, createAlertStore } from './adapters/postgres/alerts';
 import { advanceIdleWatermarks } from './adapters/postgres/consumer-offsets';
+import { createRawEventWriter } from './adapters/postgres/raw-events';
 import { finaliseWindows } from './adapters/postgres/window-aggregates';
 import { createBatchHandler } from './batch-handler';
 import { rollupSourceSeconds, type ProcessorConfig } from './config';
@@ -86,6 +87,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     rollupSourceSeconds: rollupSourceSeconds(config.windows, config.rollups),
     lateness,
     alerts,
+    rawEvents: createRawEventWriter({ onFallback: () => metrics.rawCopyFallbacks.inc() }),
     maxFutureSkewMs: config.maxFutureSkewMs,
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: config.retryMaxMs,

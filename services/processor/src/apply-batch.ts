@@ -12,7 +12,7 @@ import { lockProgress, saveProgress } from './adapters/postgres/consumer-offsets
 import { recordDeadLetters, supersedeDeadLetters } from './adapters/postgres/dead-letters';
 import { upsertDevices } from './adapters/postgres/devices';
 import { readRawHorizonMs } from './adapters/postgres/raw-partitions';
-import { insertRawEvents } from './adapters/postgres/raw-events';
+import type { RawEventWriter } from './adapters/postgres/raw-events';
 import { upsertWindowAggregates } from './adapters/postgres/window-aggregates';
 import type { AlertStore, AlertOutcome } from './adapters/postgres/alerts';
 
@@ -60,12 +60,14 @@ export interface ApplyDeps {
   readonly rollupSourceSeconds: number | null;
   readonly lateness: LatenessPolicy;
   readonly alerts: AlertStore;
+  /** Stores raw readings (COPY, or INSERT ... ON CONFLICT after a repeated id); one per processor. */
+  readonly rawEvents: RawEventWriter;
 }
 
 const NO_ALERTS: AlertOutcome = { transitions: [], skippedOutOfOrder: 0 };
 
 /**
- * Applies one partition batch in ONE transaction: raw rows (ON CONFLICT DO NOTHING), then aggregates,
+ * Applies one partition batch in ONE transaction: raw rows (ids already stored skipped), then aggregates,
  * devices and alerts derived only from the rows actually inserted, dead-letter records, and the
  * partition's next offset and clock. Records below the stored next offset were applied by an earlier
  * attempt or another member and are skipped, so redelivery after a crash or rebalance changes nothing.
@@ -103,7 +105,7 @@ export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<Ba
     // Read in this transaction: a retention pass commits the horizon before it drops a partition, so a
     // reading it is about to remove is filtered here (one racing it lands in the default partition).
     const { kept, expired } = splitExpired(classified.accepted, await readRawHorizonMs(client));
-    const insertedIds = await insertRawEvents(client, kept);
+    const insertedIds = await deps.rawEvents.write(client, kept);
     const inserted: AcceptedReading[] = kept.filter((r) => insertedIds.has(r.eventId));
     const aggregatable = inserted.filter((r) => r.lateness !== 'too_late');
     await upsertDevices(client, inserted);

@@ -20,6 +20,11 @@ export function createProcessorMetrics(registry = new Registry()) {
       help: 'Valid readings whose event id was already stored or repeated in the batch.',
       registers: [registry],
     }),
+    rawCopyFallbacks: new Counter({
+      name: 'telemetry_processor_raw_copy_fallbacks_total',
+      help: 'Batches whose COPY of raw readings met an id already stored and were stored by INSERT ... ON CONFLICT instead.',
+      registers: [registry],
+    }),
     late: new Counter({
       name: 'telemetry_processor_events_late_total',
       help: 'Stored readings behind the partition watermark, by lateness (late or too_late).',

@@ -1,6 +1,7 @@
 import { createLogger, type ConsumedBatch, type MessageProducer, type Pool } from '@telemetry-pulse/shared';
 import { createProcessorMetrics } from '@telemetry-pulse/processor';
 import { createBatchHandler } from '../../../services/processor/src/batch-handler';
+import { insertRawEvents } from '../../../services/processor/src/adapters/postgres/raw-events';
 
 /**
  * The handler's path for a batch that fails for a reason that is not transient (issue 14, item 3), with
@@ -78,6 +79,8 @@ describe('a batch failing for a non-transient reason', () => {
       windowSeconds: [300],
       rollupSeconds: [],
       rollupSourceSeconds: null,
+      // The INSERT path: this object-literal database answers statements, not COPY streams.
+      rawEvents: { write: insertRawEvents },
       lateness: { allowedLatenessMs: 120_000, horizonMs: 86_400_000, idleAfterMs: 30_000 },
       alerts: { apply: async () => ({ transitions: [], skippedOutOfOrder: 0 }) },
       maxFutureSkewMs: 600_000,
@@ -138,6 +141,8 @@ describe('a batch failing for a non-transient reason', () => {
       windowSeconds: [300],
       rollupSeconds: [],
       rollupSourceSeconds: null,
+      // The INSERT path: this object-literal database answers statements, not COPY streams.
+      rawEvents: { write: insertRawEvents },
       lateness: { allowedLatenessMs: 120_000, horizonMs: 86_400_000, idleAfterMs: 30_000 },
       alerts: { apply: async () => ({ transitions: [], skippedOutOfOrder: 0 }) },
       maxFutureSkewMs: 600_000,

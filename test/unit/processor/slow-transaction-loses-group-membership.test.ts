@@ -1,6 +1,7 @@
 import { createLogger, type ConsumedBatch, type MessageProducer, type Pool } from '@telemetry-pulse/shared';
 import { createProcessorMetrics } from '@telemetry-pulse/processor';
 import { createBatchHandler } from '../../../services/processor/src/batch-handler';
+import { insertRawEvents } from '../../../services/processor/src/adapters/postgres/raw-events';
 
 /**
  * Regression (found by test/reliability, scenario 6): a batch transaction slower than the Kafka session
@@ -72,6 +73,8 @@ describe('regression: a slow transaction lost the group membership', () => {
       windowSeconds: [300],
       rollupSeconds: [],
       rollupSourceSeconds: null,
+      // The INSERT path: this object-literal database answers statements, not COPY streams.
+      rawEvents: { write: insertRawEvents },
       lateness: { allowedLatenessMs: 120_000, horizonMs: 86_400_000, idleAfterMs: 30_000 },
       alerts: { apply: async () => ({ transitions: [], skippedOutOfOrder: 0 }) },
       maxFutureSkewMs: 600_000,

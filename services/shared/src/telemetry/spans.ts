@@ -86,6 +86,38 @@ export function batchLinks(records: readonly { headers: KafkaHeaders }[]): Link[
   return links;
 }
 
+/** Where a database statement went, for its span (OpenTelemetry's `db.*` and `server.*` attributes). */
+export interface DatabaseTarget {
+  readonly database?: string;
+  readonly host?: string;
+  readonly port?: number;
+}
+
+/**
+ * Runs `run` inside a CLIENT span for a PostgreSQL statement the pg instrumentation cannot follow: it
+ * traces `client.query(text)` but opens a span for a COPY stream that it never ends (so none is exported).
+ * Named and attributed as the instrumentation names its own (`db.*` semantic conventions).
+ */
+export async function withDatabaseSpan<T>(
+  statement: { readonly operation: string; readonly collection: string; readonly text: string },
+  target: DatabaseTarget,
+  run: () => Promise<T>,
+): Promise<T> {
+  const span = tracer.startSpan(`${statement.operation} ${statement.collection}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'db.system.name': 'postgresql',
+      'db.operation.name': statement.operation,
+      'db.collection.name': statement.collection,
+      'db.query.text': statement.text,
+      ...(target.database === undefined ? {} : { 'db.namespace': target.database }),
+      ...(target.host === undefined ? {} : { 'server.address': target.host }),
+      ...(target.port === undefined ? {} : { 'server.port': target.port }),
+    },
+  });
+  return runInSpan(span, () => context.with(trace.setSpan(context.active(), span), run));
+}
+
 async function runInSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { migrate, withTransaction } from '@telemetry-pulse/shared';
+import {
+  copyRawEvents,
+  createRawEventWriter,
+  insertRawEvents,
+} from '../../services/processor/src/adapters/postgres/raw-events';
+import type { AcceptedReading } from '../../services/processor/src/domain/plan-batch';
+import { createScratchDatabase, quietLogger, type ScratchDatabase } from '../support/infra';
+
+/**
+ * The processor stores a batch's raw readings with one COPY and falls back to INSERT ... ON CONFLICT when
+ * the COPY meets an id already stored. Both paths must store the same row for the same reading (the key
+ * holds the event time, so a repeat written by the other path must collide), and a fallback must leave
+ * the batch's transaction usable with every id stored once.
+ */
+describe('raw event writer: COPY with an INSERT fallback (real PostgreSQL)', () => {
+  let db: ScratchDatabase;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    db = await createScratchDatabase();
+    pool = new Pool({ connectionString: db.url, max: 2 });
+    await migrate(pool, quietLogger);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  let nextOffset = 0;
+  const reading = (over: Partial<AcceptedReading> = {}): AcceptedReading => ({
+    eventId: randomUUID(),
+    deviceId: 'dev-1',
+    siteId: 'site-a',
+    zoneId: 'zone-1',
+    sensorType: 'co2',
+    value: 612.25,
+    unit: 'ppm',
+    tsEventMs: Date.UTC(2026, 11, 3, 10, 0, 0, 123),
+    partition: 0,
+    offset: String(nextOffset++),
+    lateness: 'on_time',
+    ...over,
+  });
+
+  interface Row {
+    event_id: string;
+    device_id: string;
+    site_id: string;
+    zone_id: string;
+    sensor_type: string;
+    value: number;
+    unit: string | null;
+    ts: string;
+    kafka_partition: number;
+    kafka_offset: string;
+    lateness: string;
+  }
+  const rowsOf = async (ids: readonly string[]): Promise<Row[]> =>
+    (
+      await pool.query<Row>(
+        `SELECT event_id::text, device_id, site_id, zone_id, sensor_type, value, unit,
+                to_char(ts_event AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS ts,
+                kafka_partition, kafka_offset::text, lateness
+           FROM raw_events WHERE event_id = ANY($1::uuid[]) ORDER BY kafka_offset`,
+        [ids],
+      )
+    ).rows;
+  const stored = async (ids: readonly string[]): Promise<number> =>
+    (
+      await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM raw_events WHERE event_id = ANY($1::uuid[])',
+        [ids],
+      )
+    ).rows[0]?.n ?? -1;
+
+  it('COPY and INSERT store the same row for the same reading, text escapes included', async () => {
+    const tricky = { deviceId: 'dev\\back', zoneId: 'zone "q"', unit: null, value: -0.1 + 0.3 };
+    const viaCopy = [reading(tricky), reading({ tsEventMs: Date.UTC(2026, 11, 3, 23, 59, 59, 999) })];
+    const viaInsert = viaCopy.map((r) => ({ ...r, eventId: randomUUID() }));
+    await withTransaction(pool, (c) => copyRawEvents(c, viaCopy));
+    await withTransaction(pool, (c) => insertRawEvents(c, viaInsert));
+    const a = await rowsOf(viaCopy.map((r) => r.eventId));
+    const b = await rowsOf(viaInsert.map((r) => r.eventId));
+    expect(a).toHaveLength(2);
+    expect(a.map(({ event_id: _, ...rest }) => rest)).toEqual(b.map(({ event_id: _, ...rest }) => rest));
+    expect(a[0]).toMatchObject({
+      device_id: 'dev\\back',
+      zone_id: 'zone "q"',
+      unit: null,
+      value: -0.1 + 0.3,
+    });
+    expect(a[0]?.ts).toBe('2026-12-03T10:00:00.123000');
+    expect(a[1]?.ts).toBe('2026-12-03T23:59:59.999000');
+  });
+
+  it('a batch holding an id the INSERT stored falls back once, stores the rest once and keeps its transaction', async () => {
+    let fallbacks = 0;
+    const writer = createRawEventWriter({
+      insertBatchesAfterDuplicate: 2,
+      onFallback: () => (fallbacks += 1),
+    });
+    const earlier = reading();
+    await withTransaction(pool, (c) => insertRawEvents(c, [earlier]));
+
+    const batch = [reading(), { ...earlier, offset: String(nextOffset++) }, reading()];
+    const inserted = await withTransaction(pool, async (c) => {
+      const ids = await writer.write(c, batch);
+      // The transaction goes on after the failed COPY (the savepoint took only the COPY back).
+      await c.query('SELECT 1');
+      return ids;
+    });
+    expect(fallbacks).toBe(1);
+    expect([...inserted].sort()).toEqual([batch[0]?.eventId, batch[2]?.eventId].sort());
+    expect(await stored(batch.map((r) => r.eventId))).toBe(3);
+    const counted = await pool.query<{ n: string }>('SELECT sum(events)::text AS n FROM raw_event_counts');
+    const rows = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM raw_events');
+    expect(counted.rows[0]?.n).toBe(rows.rows[0]?.n);
+
+    // The next two batches go straight to the INSERT (a repeat in them is no fallback), then COPY again.
+    for (let i = 0; i < 2; i++) {
+      const again = [{ ...earlier, offset: String(nextOffset++) }, reading()];
+      const ids = await withTransaction(pool, (c) => writer.write(c, again));
+      expect([...ids]).toEqual([again[1]?.eventId]);
+    }
+    expect(fallbacks).toBe(1);
+    const third = [reading(), { ...earlier, offset: String(nextOffset++) }];
+    expect([...(await withTransaction(pool, (c) => writer.write(c, third)))]).toEqual([third[0]?.eventId]);
+    expect(fallbacks).toBe(2);
+    expect(await stored([earlier.eventId])).toBe(1);
+  });
+
+  it('an id repeated inside one batch is stored once', async () => {
+    const writer = createRawEventWriter();
+    const r = reading();
+    const ids = await withTransaction(pool, (c) =>
+      writer.write(c, [r, { ...r, offset: String(nextOffset++) }]),
+    );
+    expect([...ids]).toEqual([r.eventId]);
+    expect(await stored([r.eventId])).toBe(1);
+  });
+
+  it('an error other than a repeated id fails the batch instead of falling back', async () => {
+    let fallbacks = 0;
+    const writer = createRawEventWriter({ onFallback: () => (fallbacks += 1) });
+    const bad = reading({ lateness: 'sideways' as AcceptedReading['lateness'] });
+    await expect(withTransaction(pool, (c) => writer.write(c, [reading(), bad]))).rejects.toMatchObject({
+      code: '23514',
+    });
+    expect(fallbacks).toBe(0);
+    expect(await stored([bad.eventId])).toBe(0);
+  });
+});
