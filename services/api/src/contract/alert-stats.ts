@@ -12,7 +12,9 @@ export const MAX_FLAP_MINUTES = 1440;
 
 export const durationStatsSchema = z
   .object({
-    p50: z.number().describe('Median, seconds (percentile_cont: interpolated between the two middle values).'),
+    p50: z
+      .number()
+      .describe('Median, seconds (percentile_cont: interpolated between the two middle values).'),
     p90: z.number().describe('90th percentile, seconds (percentile_cont).'),
     max: z.number().describe('Longest, seconds.'),
   })

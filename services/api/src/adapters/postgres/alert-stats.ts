@@ -111,7 +111,11 @@ export function createAlertStatsStore(pool: Pool): AlertStatsStore {
       if (!row) throw new Error('alert statistics query returned no row');
       return {
         totals: { ...figures(row.totals), devices: row.totals.devices },
-        by_site_rule: row.by_site_rule.map((g) => ({ site_id: g.site_id, rule_id: g.rule_id, ...figures(g) })),
+        by_site_rule: row.by_site_rule.map((g) => ({
+          site_id: g.site_id,
+          rule_id: g.rule_id,
+          ...figures(g),
+        })),
         devices: row.devices,
       };
     },
