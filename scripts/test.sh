@@ -26,7 +26,7 @@ use_project_node
 
 # The delivery tests' tools build on the first run, a few minutes: helm, kubeconform and buildifier
 # (scripts/tools.sh) and tools/delivery-check from the Go module proxy, hadolint from PyPI; the SMTP test's
-# aiosmtpd venv from PyPI (about 6 s). They need no node modules, so they build while npm ci, tsc, the linters
+# aiosmtpd from PyPI (about 5 s). They need no node modules, so they build while npm ci, tsc, the linters
 # and the infrastructure start.
 # The operator's tests run on a real kube-apiserver and etcd, built the same way (about 1 minute with a warm
 # Go cache, 10-15 cold).

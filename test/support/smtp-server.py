@@ -1,4 +1,4 @@
-"""A real SMTP server for tests (aiosmtpd, from tools/aiosmtpd.sh's venv), started by test/support/smtp-server.ts.
+"""A real SMTP server for tests (aiosmtpd, installed by tools/aiosmtpd.sh), started by test/support/smtp-server.ts.
 
 Listens on a free loopback port and prints one JSON line, {"port": N}, once it accepts connections. Writes every
 message it accepts as <out>/<n>.json (envelope, data, whether the session was TLS, the AUTH mechanism and login)

@@ -47,10 +47,10 @@ export interface TestSmtpServer {
 }
 
 /**
- * The Python venv with aiosmtpd (tools/aiosmtpd.sh: made once into .local, about 5 s; scripts/test.sh makes
- * it before the tests run).
+ * The folder holding aiosmtpd, for PYTHONPATH (tools/aiosmtpd.sh: installed once into .local from PyPI, about
+ * 5 s; scripts/test.sh installs it before the tests run).
  */
-export function aiosmtpdPython(): string {
+export function aiosmtpdPath(): string {
   return execFileSync('bash', [path.join(ROOT, 'tools', 'aiosmtpd.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -67,7 +67,10 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<TestSmtp
   if (opts.auth) args.push('--auth', opts.auth);
   for (const a of opts.defer ?? []) args.push('--defer', a);
   for (const a of opts.reject ?? []) args.push('--reject', a);
-  const child: ChildProcess = spawn(aiosmtpdPython(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('python3', args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PYTHONPATH: aiosmtpdPath() },
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
