@@ -8,6 +8,7 @@ const S = 1000;
 const MIN = 60 * S;
 const H = 60 * MIN;
 const DAY = 24 * H;
+const T1 = T0 + 10 * DAY;
 const at = (ms: number) => new Date(ms).toISOString();
 
 interface Row {
@@ -80,6 +81,34 @@ const ROWS: Row[] = [
     resolvedMs: H,
   },
   { device: 'dev-1', site: 'site-a', zone: 'zone-1', rule: 'co2-high', openedMs: T0 + DAY, resolvedMs: MIN },
+  // Ten days later, dev-5: critical, warning 30 min later (no flap), critical again 10 min after that one's
+  // resolve (a flap, whose previous alert a severity filter hides).
+  {
+    device: 'dev-5',
+    site: 'site-c',
+    zone: 'zone-5',
+    rule: 'hum-high',
+    severity: 'critical',
+    openedMs: T1,
+    resolvedMs: MIN,
+  },
+  {
+    device: 'dev-5',
+    site: 'site-c',
+    zone: 'zone-5',
+    rule: 'hum-high',
+    openedMs: T1 + 30 * MIN,
+    resolvedMs: MIN,
+  },
+  {
+    device: 'dev-5',
+    site: 'site-c',
+    zone: 'zone-5',
+    rule: 'hum-high',
+    severity: 'critical',
+    openedMs: T1 + 41 * MIN,
+    resolvedMs: MIN,
+  },
 ];
 
 const FROM = at(T0);
@@ -208,6 +237,18 @@ describe('alert analytics (GET /api/v1/alerts/stats, real PostgreSQL)', () => {
     expect((await stats(`from=${FROM}&to=${TO}&flap_minutes=14`)).totals.flaps).toBe(1);
     expect((await stats(`from=${FROM}&to=${TO}&flap_minutes=5`)).totals.flaps).toBe(1);
     expect((await stats(`from=${FROM}&to=${TO}&flap_minutes=4`)).totals.flaps).toBe(0);
+  });
+
+  it('finds a flap’s previous alert even where a filter hides it', async () => {
+    const period = `from=${at(T1)}&to=${at(T1 + DAY)}`;
+    expect((await stats(period)).totals).toMatchObject({ alerts: 3, flaps: 1 });
+    expect((await stats(`${period}&rule_id=hum-high`)).totals).toMatchObject({ alerts: 3, flaps: 1 });
+    // Only the two critical ones: the second's previous alert is the warning in between, not the first.
+    expect((await stats(`${period}&severity=critical`)).totals).toMatchObject({ alerts: 2, flaps: 1 });
+    expect((await stats(`${period}&severity=warning`)).totals).toMatchObject({ alerts: 1, flaps: 0 });
+    // A period that starts after the first two: the previous alert is found before the period.
+    const late = await stats(`from=${at(T1 + 35 * MIN)}&to=${at(T1 + DAY)}`);
+    expect(late.totals).toMatchObject({ alerts: 1, flaps: 1 });
   });
 
   it('filters by site, zone, rule and severity, and lists the top devices', async () => {
