@@ -162,6 +162,22 @@ describe('SMTP sender (real aiosmtpd server)', () => {
     expect(plain.messages().map((m) => m.tls)).toEqual([false]);
   }, 60_000);
 
+  it.each(['PLAIN', 'LOGIN'] as const)(
+    'authenticates with AUTH %s when that is all the server offers',
+    async (mechanism) => {
+      const server = await start({
+        tls: 'starttls',
+        cert: pki.server.crt,
+        key: pki.server.key,
+        auth: `${USER}:${PASSWORD}`,
+        authOnly: mechanism,
+      });
+      await sendMail(settings(server.port), message);
+      expect(server.messages()).toMatchObject([{ tls: true, auth: { mechanism, login: USER } }]);
+    },
+    60_000,
+  );
+
   it('delivers over implicit TLS (SMTPS)', async () => {
     const smtps = await start({
       tls: 'implicit',

@@ -7,6 +7,7 @@ sent in clear. Options:
   --tls starttls|implicit|none   offer STARTTLS (and require it before MAIL), TLS from the first byte, or no TLS
   --cert/--key PEM files         the server's certificate and key (starttls, implicit)
   --auth user:password           offer AUTH PLAIN and LOGIN (after TLS only) and require it
+  --auth-only MECHANISM          offer only this AUTH mechanism (PLAIN or LOGIN)
   --defer ADDRESS                answer RCPT TO:<ADDRESS> with 451 (transient)
   --reject ADDRESS               answer RCPT TO:<ADDRESS> with 550 (permanent)
 """
@@ -29,6 +30,7 @@ def main() -> None:
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--auth")
+    p.add_argument("--auth-only", choices=["PLAIN", "LOGIN"])
     p.add_argument("--defer", action="append", default=[])
     p.add_argument("--reject", action="append", default=[])
     args = p.parse_args()
@@ -106,6 +108,7 @@ def main() -> None:
             auth_required=authenticator is not None,
             # Plain-text AUTH only inside TLS; with implicit TLS the session is TLS from the start.
             auth_require_tls=args.tls == "starttls",
+            auth_exclude_mechanism=[m for m in ("PLAIN", "LOGIN") if args.auth_only not in (None, m)],
         )
 
     async def serve() -> None:

@@ -34,6 +34,8 @@ export interface SmtpServerOptions {
   readonly key?: string;
   /** `user:password`: AUTH PLAIN/LOGIN offered (after TLS) and required. */
   readonly auth?: string;
+  /** Offer only this AUTH mechanism. */
+  readonly authOnly?: 'PLAIN' | 'LOGIN';
   /** Recipients answered 451 (transient) or 550 (permanent) at RCPT TO. */
   readonly defer?: readonly string[];
   readonly reject?: readonly string[];
@@ -65,6 +67,7 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<TestSmtp
   if (opts.cert) args.push('--cert', opts.cert);
   if (opts.key) args.push('--key', opts.key);
   if (opts.auth) args.push('--auth', opts.auth);
+  if (opts.authOnly) args.push('--auth-only', opts.authOnly);
   for (const a of opts.defer ?? []) args.push('--defer', a);
   for (const a of opts.reject ?? []) args.push('--reject', a);
   const child: ChildProcess = spawn('python3', args, {
