@@ -25,14 +25,16 @@ fi
 use_project_node
 
 # The delivery tests' tools build on the first run, a few minutes: helm, kubeconform and buildifier
-# (scripts/tools.sh) and tools/delivery-check from the Go module proxy, hadolint from PyPI. They need no
-# node modules, so they build while npm ci, tsc, the linters and the infrastructure start.
+# (scripts/tools.sh) and tools/delivery-check from the Go module proxy, hadolint from PyPI; the SMTP test's
+# aiosmtpd from PyPI (about 5 s). They need no node modules, so they build while npm ci, tsc, the linters
+# and the infrastructure start.
 # The operator's tests run on a real kube-apiserver and etcd, built the same way (about 1 minute with a warm
 # Go cache, 10-15 cold).
 (
   bash scripts/tools.sh install
   bash tools/delivery-check.sh >/dev/null
   bash tools/hadolint.sh >/dev/null
+  bash tools/aiosmtpd.sh >/dev/null
   bash scripts/kubernetes/build.sh >/dev/null
 ) &
 tools_pid=$!

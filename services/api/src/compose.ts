@@ -9,6 +9,7 @@ import {
 import { serveDashboard, DASHBOARD_PUBLIC_DIR } from './adapters/http/static';
 import { createIngestPublisher } from './adapters/kafka/ingest-publisher';
 import { createKafkaTopicOffsets } from './adapters/kafka/topic-offsets';
+import { createAlertStatsStore } from './adapters/postgres/alert-stats';
 import { createAlertStore } from './adapters/postgres/alerts';
 import { createCatalogStore } from './adapters/postgres/devices';
 import { createPipelineStore } from './adapters/postgres/pipeline';
@@ -67,6 +68,7 @@ export function composeApi(
       readings: createReadingsStore(pool),
       aggregates: createAggregatesStore(pool),
       alerts: createAlertStore(pool),
+      alertStats: createAlertStatsStore(pool),
       pipeline: createPipelineStore(pool),
     },
     topicOffsets: createKafkaTopicOffsets(kafka, logger, config.kafkaTimeoutMs),

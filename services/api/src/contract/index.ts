@@ -3,6 +3,7 @@ export * from './catalog';
 export * from './readings';
 export * from './aggregates';
 export * from './alerts';
+export * from './alert-stats';
 export * from './pipeline';
 export * from './live';
 export * from './compat';

@@ -1,9 +1,11 @@
 import type { AggregateBucket } from '../contract/aggregates';
+import type { AlertStats } from '../contract/alert-stats';
 import type { Alert } from '../contract/alerts';
 import type { Site, Zone } from '../contract/catalog';
 import type { PipelineCounts } from '../contract/pipeline';
 import type { DeviceReading, ZoneLatest } from '../contract/readings';
 import type { SensorType } from '@telemetry-pulse/shared/core';
+import type { AlertStatsFilter } from './alert-stats';
 import type { TierHorizons } from './tiers';
 
 /**
@@ -149,6 +151,11 @@ export interface AlertStore {
   resolve(alertId: number, by: string): Promise<AlertAction>;
 }
 
+export interface AlertStatsStore {
+  /** Alert analytics over the alerts opened in the filter's period (definitions: docs/api.md). */
+  stats(filter: AlertStatsFilter): Promise<Omit<AlertStats, 'from' | 'to' | 'flap_minutes'>>;
+}
+
 export interface PartitionProgress {
   readonly partition: number;
   /** Next offset to apply. */
@@ -171,6 +178,7 @@ export interface ApiStores {
   readonly readings: ReadingsStore;
   readonly aggregates: AggregatesStore;
   readonly alerts: AlertStore;
+  readonly alertStats: AlertStatsStore;
   readonly pipeline: PipelineStore;
 }
 

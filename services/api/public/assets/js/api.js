@@ -152,6 +152,19 @@ export const aggregates = (q) =>
   });
 
 /**
+ * Alert analytics of one site over [from, to) (GET /api/v1/alerts/stats).
+ * @param {{ siteId: string, from: Date, to: Date }} q
+ */
+export const alertStats = (q) => {
+  const query = new URLSearchParams({
+    site_id: q.siteId,
+    from: q.from.toISOString(),
+    to: q.to.toISOString(),
+  });
+  return read(`/api/v1/alerts/stats?${query}`);
+};
+
+/**
  * Acknowledge an alert; resolves with the updated alert.
  * @param {string | number} alertId
  * @param {string} apiKey

@@ -1,6 +1,15 @@
 import { createAcknowledger } from './acknowledge.js';
-import { activeAlerts, latestZones, listSites, pipelineStatus, streamToken, useKeyForReads } from './api.js';
+import {
+  activeAlerts,
+  alertStats,
+  latestZones,
+  listSites,
+  pipelineStatus,
+  streamToken,
+  useKeyForReads,
+} from './api.js';
 import { createAlertList } from './alert-list.js';
+import { createAlertStatsPanel } from './alert-stats-panel.js';
 import { createApiKeyStore } from './api-key.js';
 import { connectLiveStream } from './live-stream.js';
 import { createPipelinePanel } from './pipeline-panel.js';
@@ -26,10 +35,11 @@ const view = {
   zoneId: params.get('zone') ?? '',
   sensorType: params.get('sensor') ?? 'co2',
   bucket: params.get('bucket') ?? '5m',
+  period: params.get('period') ?? '7d',
 };
 function saveView() {
-  const { siteId: site, zoneId: zone, sensorType: sensor, bucket } = view;
-  history.replaceState(null, '', `?${new URLSearchParams({ site, zone, sensor, bucket })}`);
+  const { siteId: site, zoneId: zone, sensorType: sensor, bucket, period } = view;
+  history.replaceState(null, '', `?${new URLSearchParams({ site, zone, sensor, bucket, period })}`);
 }
 
 /** @param {HTMLElement} banner @param {string | undefined} message */
@@ -44,6 +54,17 @@ const trend = createTrendPanel({
   sensorSelect: /** @type {HTMLSelectElement} */ ($('trend-sensor')),
   chart: $('trend-chart'),
   caption: $('trend-caption'),
+  view,
+  onViewChange: saveView,
+});
+const stats = createAlertStatsPanel({
+  panel: $('alert-stats'),
+  caption: $('alert-stats-caption'),
+  periods: $('alert-stats-periods'),
+  totals: $('alert-stats-totals'),
+  rules: /** @type {HTMLTableSectionElement} */ ($('alert-stats-rules')),
+  devices: /** @type {HTMLTableSectionElement} */ ($('alert-stats-devices')),
+  load: alertStats,
   view,
   onViewChange: saveView,
 });
@@ -84,6 +105,7 @@ async function loadSnapshot(fresh) {
     alerts.reset(active, requestedAt);
     show(pageError, undefined);
     if (trend.setZones(grid.zoneIds()) || fresh) void trend.load();
+    void stats.load();
     saveView();
   } catch (err) {
     show(pageError, `Could not load ${siteId}: ${String(err)}. Retrying when the live stream reconnects.`);
@@ -239,7 +261,9 @@ const stream = connectLiveStream({
     for (const i of mine) trend.readingsChanged(i.zone_id, i.sensor_type);
   },
   onAlert(alert) {
-    if (alert.site_id === view.siteId) alerts.upsert(alert);
+    if (alert.site_id !== view.siteId) return;
+    alerts.upsert(alert);
+    stats.alertChanged();
   },
 });
 // With API_READ_AUTH=true reads ask for a key; once one is entered, the stream opens with a token at once.

@@ -5,6 +5,7 @@ import type { createDocs } from '../docs';
 import type { Route } from '../route';
 import type { SseStreams } from '../sse';
 import { aggregatesRoutes } from './aggregates';
+import { alertStatsRoutes } from './alert-stats';
 import { alertRoutes } from './alerts';
 import { catalogRoutes } from './catalog';
 import { compatRoutes } from './compat';
@@ -34,6 +35,7 @@ export function apiRoutes(deps: {
     ...readingsRoutes({ readings: stores.readings }),
     ...aggregatesRoutes({ aggregates: stores.aggregates, now }),
     ...alertRoutes({ alerts: stores.alerts }),
+    ...alertStatsRoutes({ alertStats: stores.alertStats, now }),
     ...pipelineRoutes({
       pipeline: stores.pipeline,
       offsets: deps.topicOffsets,
