@@ -117,10 +117,12 @@ USER 1000:1000
 EXPOSE 9464
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PROCESSOR_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# --max-semi-space-size=16: Node 24 sizes the young generation from the memory it sees; on a host without a
-# memory limit (compose, Render, a VM) that took a draining processor from ~300 to ~400 MiB RSS for no speed
-# (docs/benchmarks.md, "Closer to the disk's limit"). With a cgroup limit, as in the chart, V8 sizes it smaller.
-CMD ["node", "--max-semi-space-size=16", "services/processor/dist/main.js"]
+# Heap sizes: Node 24 sizes V8's heap from the memory it sees, and a draining processor let garbage pile up to
+# ~340 MiB RSS around a live heap of ~50 MiB (batches are bounded; alert state lives in PostgreSQL). With
+# 8 MiB semi-spaces and a 128 MiB old space it drains at ~90 % of the speed in ~210-235 MiB
+# (docs/benchmarks.md, "Processor against a bare COPY"). Raise --max-old-space-size with
+# PROCESSOR_MAX_BATCH_BYTES x PROCESSOR_CONCURRENCY (docs/configuration.md, "Memory").
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=128", "services/processor/dist/main.js"]
 
 # ---- api: API, dashboard, /docs, /healthz, /readyz and /metrics on API_PORT; migrates at start-up --------
 FROM runtime AS api

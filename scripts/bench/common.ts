@@ -291,10 +291,10 @@ export function spawnProcessor(
   };
   // BENCH_NODE_ARGS: extra node flags for the processor, e.g. --cpu-prof to see where its time goes.
   const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  // --max-semi-space-size=16 as the image and npm start run it (see the Dockerfile); BENCH_NODE_ARGS come after, so they win.
+  // The processor's V8 flags as the image and npm start give them (see the Dockerfile); BENCH_NODE_ARGS come after, so they win.
   return spawn(
     process.execPath,
-    ['--max-semi-space-size=16', ...nodeArgs, path.join(ROOT, 'services/processor/dist/main.js')],
+    ['--max-semi-space-size=8', '--max-old-space-size=128', ...nodeArgs, path.join(ROOT, 'services/processor/dist/main.js')],
     {
       env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -129,7 +129,7 @@ export function releaseTargetProblems(df: Dockerfile, t: Target): string[] {
   if (user !== '1000:1000') problems.push(`${t}: USER is ${user ?? 'root'}, not 1000:1000`);
   const form = execForm(effectiveOf(df, t, 'CMD'));
   const cmd = Array.isArray(form) && form.every((a) => typeof a === 'string') ? (form as string[]) : null;
-  // node, its own flags (the processor's --max-semi-space-size), then the service's entry point.
+  // node, its own flags (the processor's heap sizes), then the service's entry point.
   const flagsOnly = (cmd ?? []).slice(1, -1).every((a) => /^--[a-z-]+(=\S+)?$/.test(a));
   if (cmd?.[0] !== 'node' || cmd.at(-1) !== `services/${t}/dist/main.js` || !flagsOnly) {
     problems.push(`${t}: CMD is ${JSON.stringify(form)}`);
