@@ -19,6 +19,8 @@ import { rollupSourceSeconds, type ProcessorConfig } from './config';
 import type { AlertRule } from './domain/alerts';
 import { idlePartitions, idleWatermarkMs } from './domain/watermark';
 import type { ProcessorMetrics } from './metrics';
+import { createNotificationDispatcher, type NotificationDispatcher } from './notification-dispatcher';
+import type { NotificationsConfig } from './domain/notifications';
 import { upkeepStorage, type UpkeepReport } from './storage-upkeep';
 
 export interface ProcessorDeps {
@@ -29,6 +31,11 @@ export interface ProcessorDeps {
   readonly dlqProducer: MessageProducer;
   readonly metrics: ProcessorMetrics;
   readonly alertRules: readonly AlertRule[];
+  /** Notification channels and their secrets; no dispatcher runs without them. */
+  readonly notifications?: {
+    readonly config: NotificationsConfig;
+    readonly secrets: ReadonlyMap<string, string>;
+  };
   /** Creates the events and dead-letter topics when missing. */
   readonly ensureTopics: () => Promise<void>;
   /** The group's lag from the broker, refreshed into the consumer-lag gauge by each maintenance pass. */
@@ -168,6 +175,17 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     if (finalised > 0) metrics.windowsFinalised.inc(finalised);
   }
 
+  const dispatcher: NotificationDispatcher | undefined =
+    deps.notifications &&
+    createNotificationDispatcher({
+      pool,
+      config: deps.notifications.config,
+      secrets: deps.notifications.secrets,
+      metrics,
+      logger: log,
+      now,
+    });
+
   const ops = createOpsServer({
     host: config.host,
     port: config.port,
@@ -192,6 +210,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       await deps.dlqProducer.connect();
       const opsPort = await ops.listen();
       await consumer.start(handler.handle);
+      dispatcher?.start();
       timer = setInterval(() => {
         maintaining = maintain().catch((err: unknown) =>
           log.warn({ err }, 'maintenance pass failed; will retry'),
@@ -208,6 +227,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       if (timer) clearInterval(timer);
       if (storageTimer) clearInterval(storageTimer);
       await consumer.stop();
+      await dispatcher?.stop();
       await maintaining;
       await upkeeping;
       await deps.lagReader.close();

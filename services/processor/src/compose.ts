@@ -11,10 +11,42 @@ import {
   type KafkaClientOptions,
   type Logger,
 } from '@telemetry-pulse/shared';
+import { parse as parseYaml } from 'yaml';
 import { createProcessor, type Processor } from './app';
 import type { ProcessorConfig } from './config';
 import { DEFAULT_ALERT_RULES, parseAlertRules, type AlertRule } from './domain/alerts';
 import { createProcessorMetrics } from './metrics';
+import { parseNotificationsConfig, resolveSecrets, type NotificationsConfig } from './domain/notifications';
+
+/** The notification channels and their secrets, when NOTIFICATIONS_CONFIG names a file. */
+export interface LoadedNotifications {
+  readonly config: NotificationsConfig;
+  readonly secrets: ReadonlyMap<string, string>;
+}
+
+/**
+ * Reads and validates the NOTIFICATIONS_CONFIG file (YAML, of which JSON is a subset) and resolves the
+ * secrets it names from `env`; every problem becomes one line of a ConfigError.
+ */
+export async function loadNotifications(
+  file: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<LoadedNotifications | undefined> {
+  if (file === undefined) return undefined;
+  let doc: unknown;
+  try {
+    doc = parseYaml(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([
+      `NOTIFICATIONS_CONFIG ${file}: ${err instanceof Error ? err.message : String(err)}`,
+    ]);
+  }
+  const parsed = parseNotificationsConfig(doc);
+  if (!parsed.ok) throw new ConfigError(parsed.problems.map((p) => `NOTIFICATIONS_CONFIG ${file}: ${p}`));
+  const secrets = resolveSecrets(parsed.config, env);
+  if (!secrets.ok) throw new ConfigError(secrets.problems.map((p) => `NOTIFICATIONS_CONFIG ${file}: ${p}`));
+  return { config: parsed.config, secrets: secrets.secrets };
+}
 
 /** Reads the alert rules file, or returns the documented defaults; problems become a ConfigError. */
 export async function loadAlertRules(file: string | undefined): Promise<readonly AlertRule[]> {
@@ -34,9 +66,14 @@ export async function loadAlertRules(file: string | undefined): Promise<readonly
 export async function composeProcessor(
   config: ProcessorConfig,
   logger: Logger,
-  opts: { onKafkaFatal?: KafkaClientOptions['onFatal'] } = {},
+  opts: {
+    onKafkaFatal?: KafkaClientOptions['onFatal'];
+    /** Where notification secrets are read from (the process environment by default). */
+    env?: Readonly<Record<string, string | undefined>>;
+  } = {},
 ): Promise<Processor> {
   const alertRules = await loadAlertRules(config.alertRulesFile);
+  const notifications = await loadNotifications(config.notificationsConfig, opts.env ?? process.env);
   const kafka = createKafkaClient(config.kafka, logger, {
     onFatal: opts.onKafkaFatal ?? exitOnKafkaFatal(logger),
   });
@@ -53,6 +90,7 @@ export async function composeProcessor(
     logger,
     pool,
     alertRules,
+    notifications,
     metrics: createProcessorMetrics(),
     lagReader: createConsumerLagReader(kafka, logger),
     dlqProducer: createKafkaProducer(kafka, { idempotent: true, compression: 'none' }),
