@@ -17,9 +17,10 @@ export function quietUntil(q: QuietHours, severity: AlertSeverity, nowMs: number
   if (!inside) return null;
   const waitS = (end - now + DAY_S) % DAY_S;
   let until = Math.floor(nowMs / 1000) * 1000 + waitS * 1000;
-  // A clock change inside the wait moves local time by its size: correct once by what is left.
-  const drift = (end - localSecondOfDay(until, q.time_zone) + DAY_S) % DAY_S;
-  if (drift !== 0 && drift < DAY_S / 2) until += drift * 1000;
+  // A clock change inside the wait moves local time by its size (either way): correct by the difference.
+  let drift = (end - localSecondOfDay(until, q.time_zone) + DAY_S) % DAY_S;
+  if (drift > DAY_S / 2) drift -= DAY_S;
+  until += drift * 1000;
   return until;
 }
 
