@@ -226,6 +226,29 @@ receivers:
       return JSON.stringify(rows) === JSON.stringify(expected) ? true : undefined;
     });
 
+    // The dead ones are visible in the API, with why.
+    const dead = await fetch(`${url}/api/v1/notifications?status=dead`, { headers: { 'x-api-key': KEY } });
+    expect(dead.status).toBe(200);
+    const deadPage = (await dead.json()) as {
+      items: { channel: string; status: string; transition: string; attempts: number; last_error: string }[];
+      next_cursor: string | null;
+    };
+    expect(deadPage.items.map((n) => [n.channel, n.status, n.transition, n.attempts])).toEqual([
+      ['broken', 'dead', 'acknowledged', 1],
+      ['broken', 'dead', 'opened', 1],
+    ]);
+    expect(deadPage.items[0]?.last_error).toMatch(/HTTP 401/);
+    const paged = (await (
+      await fetch(`${url}/api/v1/notifications?channel=facilities&limit=2`, { headers: { 'x-api-key': KEY } })
+    ).json()) as { items: { idempotency_key: string }[]; next_cursor: string | null };
+    expect(paged.items).toHaveLength(2);
+    const rest = (await (
+      await fetch(`${url}/api/v1/notifications?channel=facilities&limit=100&cursor=${paged.next_cursor}`, {
+        headers: { 'x-api-key': KEY },
+      })
+    ).json()) as { items: { idempotency_key: string }[] };
+    expect(paged.items.length + rest.items.length).toBe(all.length); // delivered and skipped, each once
+
     // Alertmanager: dev-c firing with its labels and the acknowledgement; dev-a and dev-b resolved (gone
     // from the active alerts); grouped by site and zone as its own configuration says.
     const firing = await waitFor('dev-c acknowledged in Alertmanager', async () => {

@@ -11,6 +11,7 @@ import { createIngestPublisher } from './adapters/kafka/ingest-publisher';
 import { createKafkaTopicOffsets } from './adapters/kafka/topic-offsets';
 import { createAlertStore } from './adapters/postgres/alerts';
 import { createCatalogStore } from './adapters/postgres/devices';
+import { createNotificationStore } from './adapters/postgres/notifications';
 import { createPipelineStore } from './adapters/postgres/pipeline';
 import { createReadingsStore } from './adapters/postgres/readings';
 import { createAggregatesStore } from './adapters/postgres/window-aggregates';
@@ -68,6 +69,7 @@ export function composeApi(
       aggregates: createAggregatesStore(pool),
       alerts: createAlertStore(pool),
       pipeline: createPipelineStore(pool),
+      notifications: createNotificationStore(pool),
     },
     topicOffsets: createKafkaTopicOffsets(kafka, logger, config.kafkaTimeoutMs),
     ingest: createIngestPublisher({

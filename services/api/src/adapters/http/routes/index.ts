@@ -10,6 +10,7 @@ import { catalogRoutes } from './catalog';
 import { compatRoutes } from './compat';
 import { ingestRoutes, type IngestRouteDeps } from './ingest';
 import { metaRoutes } from './meta';
+import { notificationRoutes } from './notifications';
 import { pipelineRoutes } from './pipeline';
 import { readingsRoutes } from './readings';
 
@@ -34,6 +35,7 @@ export function apiRoutes(deps: {
     ...readingsRoutes({ readings: stores.readings }),
     ...aggregatesRoutes({ aggregates: stores.aggregates, now }),
     ...alertRoutes({ alerts: stores.alerts }),
+    ...notificationRoutes({ notifications: stores.notifications }),
     ...pipelineRoutes({
       pipeline: stores.pipeline,
       offsets: deps.topicOffsets,
