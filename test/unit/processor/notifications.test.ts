@@ -1,4 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import {
   afterFailure,
   alertmanagerAlerts,
@@ -81,6 +84,24 @@ function webhook(over: Record<string, unknown> = {}): Channel {
 }
 
 describe('parseNotificationsConfig', () => {
+  it('accepts the documented example (services/processor/notifications.example.yaml)', () => {
+    const file = path.join(
+      __dirname,
+      '..',
+      '..',
+      '..',
+      'services',
+      'processor',
+      'notifications.example.yaml',
+    );
+    const parsed = parseNotificationsConfig(parseYaml(readFileSync(file, 'utf8')));
+    expect(parsed.ok && parsed.config.channels.map((c) => [c.name, c.type])).toEqual([
+      ['alertmanager', 'alertmanager'],
+      ['facilities', 'webhook'],
+      ['slack-critical', 'webhook'],
+    ]);
+  });
+
   it('fills the defaults', () => {
     const parsed = parseNotificationsConfig({
       channels: [{ name: 'am', type: 'alertmanager', url: 'http://am:9093' }],
