@@ -81,7 +81,9 @@ export async function composeProcessor(
     url: config.databaseUrl,
     ca: config.databaseCa,
     caFile: config.databaseCaFile,
-    max: Math.max(config.databasePoolMax, config.concurrency + 2),
+    // Each notification channel's leader holds one connection for its lock: on top of what batches use.
+    max:
+      Math.max(config.databasePoolMax, config.concurrency + 2) + (notifications?.config.channels.length ?? 0),
     applicationName: 'telemetry-processor',
     logger,
   });
