@@ -86,8 +86,30 @@ const specSchema = z
     alertRules: z
       .array(z.looseObject({ kind: z.enum(['threshold', 'silence']), id: z.string().min(1) }))
       .optional(),
+    // The processor's NOTIFICATIONS_CONFIG (docs/notifications.md), validated in full by the processor at
+    // start; secrets come from Secrets as the variables the channels' `secret_env` name.
+    notifications: z
+      .object({
+        config: z.looseObject({
+          channels: z
+            .array(
+              z.looseObject({
+                name: z.string().min(1),
+                type: z.string().min(1),
+                secret_env: z.string().optional(),
+              }),
+            )
+            .min(1),
+        }),
+        secretEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), secretKeyRef).default({}),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+/** Variables the operator sets itself: a notification secret may not take one of their names. */
+const MANAGED_ENV = /^(KAFKA_|DATABASE_|PROCESSOR_|ALERT_RULES_FILE$|NOTIFICATIONS_CONFIG$|OTEL_|NODE_)/;
 
 export type PipelineSpec = z.output<typeof specSchema>;
 export type SecretKeyRef = z.output<typeof secretKeyRef>;
@@ -124,10 +146,29 @@ export function parseSpec(raw: unknown): ParsedSpec {
       'processor.autoscaler keda supports only kafka.saslMechanism none without caFrom/certFrom (no TriggerAuthentication yet)',
     );
   }
+  if (spec.notifications) {
+    const provided = spec.notifications.secretEnv;
+    for (const name of Object.keys(provided)) {
+      if (MANAGED_ENV.test(name))
+        problems.push(`notifications.secretEnv.${name}: the operator sets that variable itself`);
+    }
+    spec.notifications.config.channels.forEach((c, i) => {
+      if (c.secret_env !== undefined && !(c.secret_env in provided)) {
+        problems.push(
+          `notifications.config.channels.${i}.secret_env: ${c.secret_env} is not in notifications.secretEnv`,
+        );
+      }
+    });
+  }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, spec };
 }
 
 /** The alert rules as the processor's ALERT_RULES_FILE expects them. */
 export function alertRulesDocument(spec: PipelineSpec): JsonObject | undefined {
   return spec.alertRules ? ({ rules: spec.alertRules } as JsonObject) : undefined;
+}
+
+/** The processor's NOTIFICATIONS_CONFIG document, when the pipeline sends notifications. */
+export function notificationsDocument(spec: PipelineSpec): JsonObject | undefined {
+  return spec.notifications ? (spec.notifications.config as JsonObject) : undefined;
 }
