@@ -37,11 +37,15 @@ export interface NotificationDispatcherDeps {
   readonly random?: () => number;
   /** How often a standby instance tries to take a channel over. */
   readonly standbyMs?: number;
+  /** Aborts the posts in flight (set by stop()); internal. */
+  readonly stopSignal?: AbortSignal;
 }
 
 export interface NotificationDispatcher {
   start(): void;
-  /** Lets the pass in flight finish (its HTTP posts are bounded by the channel timeout), then unlocks. */
+  /**
+   * Abandons the posts in flight (their rows stay pending), lets the pass record what it has, then unlocks.
+   */
   stop(): Promise<void>;
 }
 
@@ -65,8 +69,10 @@ export function createNotificationDispatcher(deps: NotificationDispatcherDeps): 
       const timer = setTimeout(done, ms);
       wakers.add(done);
     });
+  const abort = new AbortController();
+  const workerDeps = { ...deps, stopSignal: abort.signal };
   const workers = deps.config.channels.map((channel) =>
-    channelWorker(channel, createChannelSender(channel, deps.secrets.get(channel.name)), deps, log),
+    channelWorker(channel, createChannelSender(channel, deps.secrets.get(channel.name)), workerDeps, log),
   );
   let loops: Promise<void>[] = [];
 
@@ -91,6 +97,7 @@ export function createNotificationDispatcher(deps: NotificationDispatcherDeps): 
     },
     stop: once(async () => {
       stopping = true;
+      abort.abort(); // a post in flight is abandoned, still pending: the next leader sends it
       for (const wake of [...wakers]) wake();
       await Promise.all(loops);
     }),
@@ -190,51 +197,63 @@ function channelWorker(
     return { due: due.length, failing: false };
   }
 
-  /** Sends one message and records the outcome; false after a failure that may pass (stop this pass). */
+  /**
+   * Sends one message and records the outcome; false after a failure that may pass, or when the dispatcher
+   * is stopping (the post in flight is abandoned unmarked: still pending, sent again by the next leader).
+   */
   async function sendOne(c: PoolClient, message: readonly Delivery[]): Promise<boolean> {
     const ids = message.map((d) => d.transition.transitionId);
+    let digest: string | null;
     try {
-      const digest = await sender.send(message, now());
-      const sentMs = now();
-      await markDelivered(c, channel.name, ids, digest);
-      metrics.notificationsSent.inc(label, message.length);
-      for (const d of message)
-        metrics.notificationLatency.observe(label, (sentMs - d.transition.createdAtMs) / 1000);
-      return true;
+      digest = await sender.send(message, now(), deps.stopSignal);
     } catch (err) {
-      const permanent = err instanceof DeliveryError && err.permanent;
-      const error = err instanceof Error ? err.message : String(err);
-      const outcomes = message.map((d) => {
-        const attempts = d.attempts + 1;
-        const next = permanent ? ({ dead: true } as const) : afterFailure(channel.retry, attempts, random);
-        return {
-          transitionId: d.transition.transitionId,
-          attempts,
-          dead: next.dead,
-          delayMs: next.dead ? 0 : next.delayMs,
-          error,
-        };
-      });
-      await markFailed(c, channel.name, outcomes);
-      const dead = outcomes.filter((o) => o.dead).length;
-      metrics.notificationsFailed.inc(label, message.length);
-      if (dead > 0) {
-        metrics.notificationsDead.inc(label, dead);
-        log.error({ err, keys: message.map((d) => d.idempotencyKey) }, 'notification dead: no more attempts');
-      } else log.warn({ err, notifications: message.length }, 'notification failed; will retry');
-      return permanent;
+      if (deps.stopSignal?.aborted) return false;
+      await recordFailure(c, message, err);
+      return err instanceof DeliveryError && err.permanent;
     }
+    const sentMs = now();
+    // A failure here leaves the rows pending: the next leader sends them again under the same keys.
+    await markDelivered(c, channel.name, ids, digest);
+    metrics.notificationsSent.inc(label, message.length);
+    for (const d of message) {
+      metrics.notificationLatency.observe(label, (sentMs - d.transition.createdAtMs) / 1000);
+    }
+    return true;
+  }
+
+  /** A failed attempt: backoff or dead per delivery (dead at once when the request itself was refused). */
+  async function recordFailure(c: PoolClient, message: readonly Delivery[], err: unknown): Promise<void> {
+    const permanent = err instanceof DeliveryError && err.permanent;
+    const error = err instanceof Error ? err.message : String(err);
+    const outcomes = message.map((d) => {
+      const attempts = d.attempts + 1;
+      const next = permanent ? ({ dead: true } as const) : afterFailure(channel.retry, attempts, random);
+      return {
+        transitionId: d.transition.transitionId,
+        attempts,
+        dead: next.dead,
+        delayMs: next.dead ? 0 : next.delayMs,
+        error,
+      };
+    });
+    await markFailed(c, channel.name, outcomes);
+    const dead = outcomes.filter((o) => o.dead).length;
+    metrics.notificationsFailed.inc(label, message.length);
+    if (dead > 0) {
+      metrics.notificationsDead.inc(label, dead);
+      log.error({ err, keys: message.map((d) => d.idempotencyKey) }, 'notification dead: no more attempts');
+    } else log.warn({ err, notifications: message.length }, 'notification failed; will retry');
   }
 
   async function resend(c: PoolClient): Promise<void> {
     if (channel.type !== 'alertmanager' || !sender.resend) return;
     if (now() - lastResendMs < channel.resend_interval) return;
     try {
-      await sender.resend(await firingAlerts(c, channel.name), now());
+      await sender.resend(await firingAlerts(c, channel.name), now(), deps.stopSignal);
       lastResendMs = now();
     } catch (err) {
       if (!(err instanceof DeliveryError)) throw err;
-      log.warn({ err }, 'resending firing alerts failed; next pass');
+      if (!deps.stopSignal?.aborted) log.warn({ err }, 'resending firing alerts failed; next pass');
     }
   }
 

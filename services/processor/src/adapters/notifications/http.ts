@@ -10,12 +10,13 @@ export class DeliveryError extends Error {
   }
 }
 
-/** POSTs a JSON body; resolves on 2xx, else rejects with a DeliveryError. */
+/** POSTs a JSON body; resolves on 2xx, else rejects with a DeliveryError (also on timeout or `signal`). */
 export async function postJson(
   url: string,
   body: string,
   headers: Readonly<Record<string, string>>,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   let res: Response;
   try {
@@ -23,7 +24,9 @@ export async function postJson(
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal
+        ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal])
+        : AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     const reason =
