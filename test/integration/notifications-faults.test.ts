@@ -112,6 +112,39 @@ describe('notification faults (real Kafka, PostgreSQL, processors and receiver)'
     expect(metrics).not.toMatch(/telemetry_processor_notifications_dead_total\{channel="facilities"\} [1-9]/);
   }, 360_000);
 
+  it('stops promptly with a post in flight, leaving it pending for the next leader', async () => {
+    receiver = await startWebhookReceiver(SECRET);
+    receiver.respond('hang');
+    f = await openProcessorFixture({ prefix: 'notify-stop', partitions: 1 });
+    const file = await writeNotificationsConfig({
+      poll_interval: '200ms',
+      channels: [
+        {
+          name: CHANNEL,
+          type: 'webhook',
+          url: `${receiver.url}/hook`,
+          secret_env: 'HOOK_SECRET',
+          timeout: '60s',
+        },
+      ],
+    });
+    const env = { NOTIFICATIONS_CONFIG: file, HOOK_SECRET: SECRET };
+    const { processor } = await f.startProcessor(env);
+    await co2Sender(f, base)(0, 10 * MIN, fleet('dev', 3, 0));
+    const r = receiver;
+    await waitFor('a post in flight', async () => (r.received.length > 0 ? true : undefined));
+    const stopping = Date.now();
+    await processor.stop();
+    expect(Date.now() - stopping).toBeLessThan(15_000); // not the 60 s the post could have waited
+    const { rows } = await f.pool.query<{ status: string; attempts: number }>(
+      `SELECT DISTINCT status, attempts FROM notification_deliveries`,
+    );
+    expect(rows).toEqual([{ status: 'pending', attempts: 0 }]); // abandoned, not counted as a failure
+    r.respond('accept');
+    await f.startProcessor(env);
+    await expectEachKeyOnce(f, r, 'processor stopped mid-post');
+  });
+
   it('loses nothing and invents nothing when the processor is killed -9 between commit and delivery', async () => {
     receiver = await startWebhookReceiver(SECRET);
     receiver.respond('hang'); // takes the first post and never answers: the victim dies waiting
