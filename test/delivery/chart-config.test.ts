@@ -1,6 +1,7 @@
 /**
  * What the chart hands the services: every environment variable is one the service reads and its value passes
- * the service's own option parser; the alert rules ConfigMap passes the processor's rules parser; dashboards and
+ * the service's own option parser; the alert rules and notifications ConfigMaps pass the processor's parsers (every
+ * secret a notification channel names is in its environment); dashboards and
  * Prometheus rules are the repository's files, not copies; the operator gets the RBAC and env it needs; the
  * helm test hook calls the API's Service.
  */
@@ -8,7 +9,13 @@ import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseOptions, type OptionSpecs } from '@telemetry-pulse/shared/core';
-import { parseAlertRules, processorOptionSpecs, toProcessorConfig } from '@telemetry-pulse/processor';
+import {
+  parseAlertRules,
+  parseNotificationsConfig,
+  processorOptionSpecs,
+  resolveSecrets,
+  toProcessorConfig,
+} from '@telemetry-pulse/processor';
 import { apiOptionSpecs, toApiConfig } from '@telemetry-pulse/api';
 import { parseSimulatorConfig, simulatorOptionSpecs } from '@telemetry-pulse/simulator';
 import { operatorOptionSpecs, toOperatorConfig } from '@telemetry-pulse/operator';
@@ -91,6 +98,26 @@ function environmentOf(c: Container, objects: readonly KubeObject[] = []): Recor
   return env;
 }
 
+/** The content of `file` in the container, read from the ConfigMap volume mounted over its directory. */
+function mountedFile(objects: readonly KubeObject[], processor: Container, file: string): string | undefined {
+  const mount = processor.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
+  const pod = podsOf(objects).find((p) => p.spec.containers.includes(processor));
+  const volume = pod?.spec.volumes?.find((v) => v.name === mount?.name);
+  const configMap = ofKind(objects, 'ConfigMap').find((c) => c.metadata.name === volume?.configMap?.name);
+  return field<Record<string, string>>(configMap, 'data')?.[path.basename(file)];
+}
+
+/** Variables the processor's notifications file names (`secret_env`, SMTP credentials): the processor reads them too. */
+function notificationSecrets(objects: readonly KubeObject[], processor: Container): string[] {
+  const file = environmentOf(processor, objects)['NOTIFICATIONS_CONFIG'];
+  const text = file === undefined ? undefined : mountedFile(objects, processor, file);
+  type Named = { secret_env?: string; smtp?: { username_env?: string; password_env?: string } };
+  const doc = text === undefined ? undefined : (parseYaml(text) as { channels?: Named[] });
+  return (doc?.channels ?? []).flatMap((c) =>
+    [c.secret_env, c.smtp?.username_env, c.smtp?.password_env].filter((n): n is string => n !== undefined),
+  );
+}
+
 function componentContainers(objects: readonly KubeObject[]): { component: string; container: Container }[] {
   return podsOf(objects)
     .filter((p) => p.owner.kind === 'Deployment')
@@ -109,6 +136,8 @@ describe.each(scenarios.map((s) => s.name))('chart scenario %s', (name) => {
       const specs = SPECS[component] as OptionSpecs;
       const known = new Set(Object.values(specs).flatMap((s) => (s.env ? [s.env] : [])));
       const env = environmentOf(container, objectsOf(name));
+      if (component === 'processor')
+        for (const n of notificationSecrets(objectsOf(name), container)) known.add(n);
       const unknown = Object.keys(env).filter(
         (n) => !known.has(n) && !OTEL_NAMES.test(n) && !NODE_NAMES.test(n),
       );
@@ -135,14 +164,23 @@ describe.each(scenarios.map((s) => s.name))('chart scenario %s', (name) => {
     const processor = componentContainers(objects).find((c) => c.component === 'processor')?.container;
     const file = processor && environmentOf(processor, objects)['ALERT_RULES_FILE'];
     if (!file) return; // alertRules.enabled: false, or no processor: the built-in defaults
-    const mount = processor.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
-    const pod = podsOf(objects).find((p) => p.spec.containers.includes(processor));
-    const volume = pod?.spec.volumes?.find((v) => v.name === mount?.name);
-    const configMap = ofKind(objects, 'ConfigMap').find((c) => c.metadata.name === volume?.configMap?.name);
-    const json = field<Record<string, string>>(configMap, 'data')?.[path.basename(file)];
+    const json = mountedFile(objects, processor, file);
     expect(json).toBeDefined();
     const result = parseAlertRules(JSON.parse(json as string));
     expect(result).toMatchObject({ ok: true });
+  });
+
+  it("mounts a notifications file the processor's parser accepts, with every secret it names in its environment", () => {
+    const objects = objectsOf(name);
+    const processor = componentContainers(objects).find((c) => c.component === 'processor')?.container;
+    const env = processor ? environmentOf(processor, objects) : {};
+    const file = env['NOTIFICATIONS_CONFIG'];
+    if (!processor || !file) return; // notifications.enabled: false, or no processor
+    const text = mountedFile(objects, processor, file);
+    expect(text).toBeDefined();
+    const parsed = parseNotificationsConfig(parseYaml(text as string));
+    expect(parsed).toMatchObject({ ok: true });
+    if (parsed.ok) expect(resolveSecrets(parsed.config, env)).toMatchObject({ ok: true });
   });
 });
 

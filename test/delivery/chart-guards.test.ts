@@ -55,6 +55,39 @@ describe('values the chart refuses', () => {
       { autoscaling: { mode: 'keda' } },
       /autoscaling.mode=keda needs KEDA.*--api-versions keda.sh\/v1alpha1/,
     ],
+    [
+      'notifications without a channel',
+      { notifications: { enabled: true } },
+      /notifications.enabled needs at least one channel in notifications.config.channels/,
+    ],
+    [
+      'a notification secret that is also in processor.env',
+      {
+        notifications: {
+          enabled: true,
+          existingConfigMap: 'notifications',
+          secretEnv: { HOOK_SECRET: { secretName: 's', key: 'k' } },
+        },
+        processor: { env: { HOOK_SECRET: 'plain' } },
+      },
+      /notifications.secretEnv.HOOK_SECRET is also in processor.env/,
+    ],
+    [
+      'a notification secret over a variable the chart sets',
+      {
+        notifications: {
+          enabled: true,
+          existingConfigMap: 'notifications',
+          secretEnv: { DATABASE_URL: { secretName: 's', key: 'k' } },
+        },
+      },
+      /notifications.secretEnv.DATABASE_URL is set by the chart/,
+    ],
+    [
+      'a notification secret without its key',
+      { notifications: { enabled: true, secretEnv: { HOOK_SECRET: { secretName: 's' } } } },
+      /notifications\/secretEnv\/HOOK_SECRET': missing property 'key'/,
+    ],
     ['no brokers', { kafka: { brokers: '' } }, /kafka.brokers is required/],
     ['no database Secret', { database: { existingSecret: '' } }, /database.existingSecret is required/],
     [

@@ -103,6 +103,23 @@ const SCENARIOS: readonly Scenario[] = [
   },
   { name: 'alert rules on', spec: { ...SECRETS, alertRules: RULES }, processorReplicas: 3 },
   {
+    name: 'notifications on',
+    spec: {
+      ...SECRETS,
+      notifications: {
+        config: {
+          poll_interval: '1s',
+          channels: [
+            { name: 'am', type: 'alertmanager', url: 'http://alertmanager:9093' },
+            { name: 'hook', type: 'webhook', url: 'http://hooks:8080/x', secret_env: 'HOOK_SECRET' },
+          ],
+        },
+        secretEnv: { HOOK_SECRET: { name: 'notify', key: 'hook' } },
+      },
+    },
+    processorReplicas: 2,
+  },
+  {
     name: 'simulator off, KEDA scales the processors',
     spec: {
       ...SECRETS,
@@ -154,6 +171,18 @@ function chartValues(spec: PipelineSpec, processorReplicas: number): HelmOptions
     },
     database: { existingSecret: spec.database.urlFrom.name, urlKey: spec.database.urlFrom.key },
     alertRules: { enabled: spec.alertRules !== undefined, rules: spec.alertRules ?? [] },
+    notifications: spec.notifications
+      ? {
+          enabled: true,
+          config: spec.notifications.config,
+          secretEnv: Object.fromEntries(
+            Object.entries(spec.notifications.secretEnv).map(([n, ref]) => [
+              n,
+              { secretName: ref.name, key: ref.key },
+            ]),
+          ),
+        }
+      : { enabled: false },
     autoscaling: keda
       ? { mode: 'keda', minReplicas: spec.processor.minReplicas, maxReplicas: spec.processor.maxReplicas }
       : { mode: 'none' },
@@ -258,6 +287,13 @@ const DIFFERENCES: readonly Difference[] = [
     chart: (d) => drop(d, ['spec', 'template', 'metadata', 'annotations', 'checksum/alert-rules']),
     operator: (d) =>
       drop(d, ['spec', 'template', 'metadata', 'annotations', 'telemetrypulse.io/alert-rules-hash']),
+  },
+  {
+    what: 'pod annotation checksum/notifications (chart) and telemetrypulse.io/notifications-hash (operator)',
+    why: 'both roll the processors when the notifications file changes; each hashes its own rendering of it',
+    chart: (d) => drop(d, ['spec', 'template', 'metadata', 'annotations', 'checksum/notifications']),
+    operator: (d) =>
+      drop(d, ['spec', 'template', 'metadata', 'annotations', 'telemetrypulse.io/notifications-hash']),
   },
   {
     what: 'serviceAccountName: <fullname> (chart) and <pipeline>-workload (operator)',
@@ -429,6 +465,18 @@ describe.each(SCENARIOS.map((s) => s.name))('%s', (name) => {
       return typeof text === 'string' ? JSON.parse(text) : undefined;
     };
     expect(rulesOf(r.operatorObjects)).toEqual(rulesOf(r.chartObjects));
+  });
+
+  it('gives the processor the same notifications file', () => {
+    const r = renderedOf(name);
+    const fileOf = (objects: readonly Obj[]): unknown => {
+      const map = objects.find(
+        (o) => o['kind'] === 'ConfigMap' && at(o, ['metadata'])?.['name'] === `${NAME}-notifications`,
+      );
+      const text = at(map ?? {}, ['data'])?.['notifications.yaml'];
+      return typeof text === 'string' ? JSON.parse(text) : undefined;
+    };
+    expect(fileOf(r.operatorObjects)).toEqual(fileOf(r.chartObjects));
   });
 });
 

@@ -100,6 +100,13 @@ describe('operator against a Kubernetes API server', () => {
     database: { urlFrom: { name: 'postgres', key: 'url' } },
     topic: { name: topic, partitions: 3 },
     alertRules: [{ kind: 'silence', id: 'quiet', silentMs: 60000, severity: 'warning' }],
+    notifications: {
+      config: {
+        poll_interval: '1s',
+        channels: [{ name: 'hook', type: 'webhook', url: 'http://hooks:8080/x', secret_env: 'HOOK_SECRET' }],
+      },
+      secretEnv: { HOOK_SECRET: { name: 'postgres', key: 'url' } },
+    },
   };
 
   it('creates the objects of a new TelemetryPipeline, owned by it, and adds its finalizer', async () => {
@@ -118,6 +125,7 @@ describe('operator against a Kubernetes API server', () => {
       `/api/v1/namespaces/${NS}/services/lobby-processor`,
       `/api/v1/namespaces/${NS}/configmaps/lobby-alert-rules`,
       `/api/v1/namespaces/${NS}/serviceaccounts/lobby-workload`,
+      `/api/v1/namespaces/${NS}/configmaps/lobby-notifications`,
     ];
     const objects = await waitFor(
       'every object',
@@ -133,8 +141,17 @@ describe('operator against a Kubernetes API server', () => {
     const containers = template?.spec?.['containers'] as { env: { name: string }[] }[] | undefined;
     const container = present(containers?.[0], 'a container');
     expect(container.env.map((e) => e.name)).toEqual(
-      expect.arrayContaining(['KAFKA_BROKERS', 'DATABASE_URL', 'ALERT_RULES_FILE']),
+      expect.arrayContaining([
+        'KAFKA_BROKERS',
+        'DATABASE_URL',
+        'ALERT_RULES_FILE',
+        'NOTIFICATIONS_CONFIG',
+        'HOOK_SECRET',
+      ]),
     );
+    // The API server kept the whole notifications file (the CRD preserves its fields), not a pruned copy.
+    const notifications = (present(objects[6]) as Obj & { data?: Record<string, string> }).data;
+    expect(JSON.parse(notifications?.['notifications.yaml'] ?? 'null')).toEqual(spec.notifications.config);
   });
 
   it('reports Progressing until the Deployments are available, then Ready, with an event', async () => {
@@ -517,6 +534,7 @@ describe('operator against a Kubernetes API server', () => {
             deployment('lobby-simulator'),
             `/api/v1/namespaces/${NS}/services/lobby-api`,
             `/api/v1/namespaces/${NS}/configmaps/lobby-alert-rules`,
+            `/api/v1/namespaces/${NS}/configmaps/lobby-notifications`,
             `/api/v1/namespaces/${NS}/serviceaccounts/lobby-workload`,
           ].map(get),
         );

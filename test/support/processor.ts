@@ -23,6 +23,7 @@ export async function startTestProcessor(
   if (parsed.help) throw new Error('unexpected --help');
   const processor = await composeProcessor(toProcessorConfig(parsed.config), quietLogger, {
     onKafkaFatal: testKafkaClientOptions.onFatal,
+    env: { ...process.env, ...env }, // secrets a notifications file names
   });
   const { opsPort } = await processor.start();
   return { processor, opsPort };

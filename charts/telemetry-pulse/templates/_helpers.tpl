@@ -139,6 +139,21 @@ Every message says which value to change.
 {{- end }}
 {{- end }}
 {{- $managed := include "telemetry-pulse.managedEnv" $ | fromYamlArray }}
+{{- if $v.notifications.enabled }}
+{{- range $name, $_ := $v.notifications.secretEnv }}
+{{- if has $name $managed }}
+{{- fail (printf "notifications.secretEnv.%s is set by the chart from other values: name the secret another variable" $name) }}
+{{- end }}
+{{- if hasKey $v.processor.env $name }}
+{{- fail (printf "notifications.secretEnv.%s is also in processor.env: set it in one of them" $name) }}
+{{- end }}
+{{- range $v.processor.extraEnv }}
+{{- if eq .name $name }}
+{{- fail (printf "notifications.secretEnv.%s is also in processor.extraEnv: set it in one of them" $name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- range $component := list "processor" "api" "simulator" "operator" }}
 {{- $c := index $v $component }}
 {{- range $name, $_ := $c.env }}
@@ -158,6 +173,9 @@ Every message says which value to change.
 {{- if and (eq $component "processor") $v.alertRules.enabled }}
 {{- $volumes = append $volumes "alert-rules" }}
 {{- end }}
+{{- if and (eq $component "processor") $v.notifications.enabled }}
+{{- $volumes = append $volumes "notifications" }}
+{{- end }}
 {{- range $c.extraVolumes }}
 {{- $volumes = append $volumes .name }}
 {{- end }}
@@ -171,7 +189,7 @@ Every message says which value to change.
 
 {{/* Environment variables the chart sets itself; components' `env` may not override them. */}}
 {{- define "telemetry-pulse.managedEnv" -}}
-{{- toYaml (list "KAFKA_BROKERS" "KAFKA_CLIENT_ID" "KAFKA_SSL" "KAFKA_SASL_MECHANISM" "KAFKA_SASL_USERNAME" "KAFKA_SASL_PASSWORD" "DATABASE_URL" "DATABASE_POOL_MAX" "API_KEYS" "API_PORT" "PROCESSOR_PORT" "SIM_METRICS_PORT" "PROCESSOR_TOPIC" "PROCESSOR_DLQ_TOPIC" "PROCESSOR_GROUP_ID" "PROCESSOR_TOPIC_PARTITIONS" "SIM_TOPIC" "SIM_DLQ_TOPIC" "SIM_PARTITIONS" "SIM_CREATE_TOPICS" "ALERT_RULES_FILE" "LOG_LEVEL" "OTEL_EXPORTER_OTLP_ENDPOINT" "OTEL_TRACES_SAMPLER" "OTEL_TRACES_SAMPLER_ARG" "OTEL_RESOURCE_ATTRIBUTES" "OPERATOR_WATCH_NAMESPACE" "OPERATOR_LEADER_ELECTION" "OPERATOR_LEASE_NAME" "OPERATOR_LEASE_NAMESPACE" "OPERATOR_PORT" "POD_NAME" "POD_UID" "POD_NAMESPACE" "KUBECONFIG") }}
+{{- toYaml (list "KAFKA_BROKERS" "KAFKA_CLIENT_ID" "KAFKA_SSL" "KAFKA_SASL_MECHANISM" "KAFKA_SASL_USERNAME" "KAFKA_SASL_PASSWORD" "DATABASE_URL" "DATABASE_POOL_MAX" "API_KEYS" "API_PORT" "PROCESSOR_PORT" "SIM_METRICS_PORT" "PROCESSOR_TOPIC" "PROCESSOR_DLQ_TOPIC" "PROCESSOR_GROUP_ID" "PROCESSOR_TOPIC_PARTITIONS" "SIM_TOPIC" "SIM_DLQ_TOPIC" "SIM_PARTITIONS" "SIM_CREATE_TOPICS" "ALERT_RULES_FILE" "NOTIFICATIONS_CONFIG" "LOG_LEVEL" "OTEL_EXPORTER_OTLP_ENDPOINT" "OTEL_TRACES_SAMPLER" "OTEL_TRACES_SAMPLER_ARG" "OTEL_RESOURCE_ATTRIBUTES" "OPERATOR_WATCH_NAMESPACE" "OPERATOR_LEADER_ELECTION" "OPERATOR_LEASE_NAME" "OPERATOR_LEASE_NAMESPACE" "OPERATOR_PORT" "POD_NAME" "POD_UID" "POD_NAMESPACE" "KUBECONFIG") }}
 {{- end }}
 
 {{/* Kafka connection variables; the SASL credentials come from the existing Secret. */}}

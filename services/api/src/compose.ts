@@ -12,6 +12,7 @@ import { createKafkaTopicOffsets } from './adapters/kafka/topic-offsets';
 import { createAlertStatsStore } from './adapters/postgres/alert-stats';
 import { createAlertStore } from './adapters/postgres/alerts';
 import { createCatalogStore } from './adapters/postgres/devices';
+import { createNotificationStore } from './adapters/postgres/notifications';
 import { createPipelineStore } from './adapters/postgres/pipeline';
 import { createReadingsStore } from './adapters/postgres/readings';
 import { createAggregatesStore } from './adapters/postgres/window-aggregates';
@@ -70,6 +71,7 @@ export function composeApi(
       alerts: createAlertStore(pool),
       alertStats: createAlertStatsStore(pool),
       pipeline: createPipelineStore(pool),
+      notifications: createNotificationStore(pool),
     },
     topicOffsets: createKafkaTopicOffsets(kafka, logger, config.kafkaTimeoutMs),
     ingest: createIngestPublisher({

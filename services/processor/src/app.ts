@@ -20,6 +20,9 @@ import { rollupSourceSeconds, type ProcessorConfig } from './config';
 import type { AlertRule } from './domain/alerts';
 import { idlePartitions, idleWatermarkMs } from './domain/watermark';
 import type { ProcessorMetrics } from './metrics';
+import { createNotificationDispatcher, type NotificationDispatcher } from './notification-dispatcher';
+import type { NotificationsConfig } from './domain/notifications';
+import type { ChannelResources } from './adapters/notifications/channels';
 import { upkeepStorage, type UpkeepReport } from './storage-upkeep';
 
 export interface ProcessorDeps {
@@ -30,6 +33,11 @@ export interface ProcessorDeps {
   readonly dlqProducer: MessageProducer;
   readonly metrics: ProcessorMetrics;
   readonly alertRules: readonly AlertRule[];
+  /** Notification channels and what they need from outside their file; no dispatcher runs without them. */
+  readonly notifications?: {
+    readonly config: NotificationsConfig;
+    readonly resources: ReadonlyMap<string, ChannelResources>;
+  };
   /** Creates the events and dead-letter topics when missing. */
   readonly ensureTopics: () => Promise<void>;
   /** The group's lag from the broker, refreshed into the consumer-lag gauge by each maintenance pass. */
@@ -170,6 +178,17 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     if (finalised > 0) metrics.windowsFinalised.inc(finalised);
   }
 
+  const dispatcher: NotificationDispatcher | undefined =
+    deps.notifications &&
+    createNotificationDispatcher({
+      pool,
+      config: deps.notifications.config,
+      resources: deps.notifications.resources,
+      metrics,
+      logger: log,
+      now,
+    });
+
   const ops = createOpsServer({
     host: config.host,
     port: config.port,
@@ -194,6 +213,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       await deps.dlqProducer.connect();
       const opsPort = await ops.listen();
       await consumer.start(handler.handle);
+      dispatcher?.start();
       timer = setInterval(() => {
         maintaining = maintain().catch((err: unknown) =>
           log.warn({ err }, 'maintenance pass failed; will retry'),
@@ -210,6 +230,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       if (timer) clearInterval(timer);
       if (storageTimer) clearInterval(storageTimer);
       await consumer.stop();
+      await dispatcher?.stop();
       await maintaining;
       await upkeeping;
       await deps.lagReader.close();

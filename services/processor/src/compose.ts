@@ -11,10 +11,58 @@ import {
   type KafkaClientOptions,
   type Logger,
 } from '@telemetry-pulse/shared';
+import { parse as parseYaml } from 'yaml';
 import { createProcessor, type Processor } from './app';
 import type { ProcessorConfig } from './config';
 import { DEFAULT_ALERT_RULES, parseAlertRules, type AlertRule } from './domain/alerts';
 import { createProcessorMetrics } from './metrics';
+import { parseNotificationsConfig, resolveSecrets, type NotificationsConfig } from './domain/notifications';
+import type { ChannelResources } from './adapters/notifications/channels';
+
+/** The notification channels and their secrets, when NOTIFICATIONS_CONFIG names a file. */
+export interface LoadedNotifications {
+  readonly config: NotificationsConfig;
+  /** Per channel: secrets from the environment and an e-mail channel's CA (PEM), read at start. */
+  readonly resources: ReadonlyMap<string, ChannelResources>;
+}
+
+/**
+ * Reads and validates the NOTIFICATIONS_CONFIG file (YAML, of which JSON is a subset) and resolves the
+ * secrets it names from `env`; every problem becomes one line of a ConfigError.
+ */
+export async function loadNotifications(
+  file: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<LoadedNotifications | undefined> {
+  if (file === undefined) return undefined;
+  let doc: unknown;
+  try {
+    doc = parseYaml(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([
+      `NOTIFICATIONS_CONFIG ${file}: ${err instanceof Error ? err.message : String(err)}`,
+    ]);
+  }
+  const parsed = parseNotificationsConfig(doc);
+  if (!parsed.ok) throw new ConfigError(parsed.problems.map((p) => `NOTIFICATIONS_CONFIG ${file}: ${p}`));
+  const secrets = resolveSecrets(parsed.config, env);
+  if (!secrets.ok) throw new ConfigError(secrets.problems.map((p) => `NOTIFICATIONS_CONFIG ${file}: ${p}`));
+  const resources = new Map<string, ChannelResources>();
+  const problems: string[] = [];
+  for (const [i, channel] of parsed.config.channels.entries()) {
+    const own: ChannelResources = secrets.secrets.get(channel.name) ?? {};
+    if (channel.type === 'email' && channel.smtp.ca_file !== undefined) {
+      try {
+        resources.set(channel.name, { ...own, ca: await readFile(channel.smtp.ca_file, 'utf8') });
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        problems.push(`NOTIFICATIONS_CONFIG ${file}: channels[${i}].smtp.ca_file: ${reason}`);
+      }
+    } else resources.set(channel.name, own);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config: parsed.config, resources };
+}
 
 /** Reads the alert rules file, or returns the documented defaults; problems become a ConfigError. */
 export async function loadAlertRules(file: string | undefined): Promise<readonly AlertRule[]> {
@@ -34,9 +82,14 @@ export async function loadAlertRules(file: string | undefined): Promise<readonly
 export async function composeProcessor(
   config: ProcessorConfig,
   logger: Logger,
-  opts: { onKafkaFatal?: KafkaClientOptions['onFatal'] } = {},
+  opts: {
+    onKafkaFatal?: KafkaClientOptions['onFatal'];
+    /** Where notification secrets are read from (the process environment by default). */
+    env?: Readonly<Record<string, string | undefined>>;
+  } = {},
 ): Promise<Processor> {
   const alertRules = await loadAlertRules(config.alertRulesFile);
+  const notifications = await loadNotifications(config.notificationsConfig, opts.env ?? process.env);
   const kafka = createKafkaClient(config.kafka, logger, {
     onFatal: opts.onKafkaFatal ?? exitOnKafkaFatal(logger),
   });
@@ -44,7 +97,9 @@ export async function composeProcessor(
     url: config.databaseUrl,
     ca: config.databaseCa,
     caFile: config.databaseCaFile,
-    max: Math.max(config.databasePoolMax, config.concurrency + 2),
+    // Each notification channel's leader holds one connection for its lock: on top of what batches use.
+    max:
+      Math.max(config.databasePoolMax, config.concurrency + 2) + (notifications?.config.channels.length ?? 0),
     applicationName: 'telemetry-processor',
     logger,
   });
@@ -53,6 +108,7 @@ export async function composeProcessor(
     logger,
     pool,
     alertRules,
+    notifications,
     metrics: createProcessorMetrics(),
     lagReader: createConsumerLagReader(kafka, logger),
     dlqProducer: createKafkaProducer(kafka, { idempotent: true, compression: 'none' }),

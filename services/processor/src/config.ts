@@ -170,6 +170,12 @@ export const processorOptionSpecs = {
     help: 'JSON file of alert rules; the documented defaults when unset.',
     schema: opt.optionalString(),
   },
+  notificationsConfig: {
+    flag: 'notifications',
+    env: 'NOTIFICATIONS_CONFIG',
+    help: 'YAML or JSON file of notification channels (docs/notifications.md); no notifications are sent when unset.',
+    schema: opt.optionalString(),
+  },
   retryBaseMs: {
     env: 'PROCESSOR_RETRY_BASE',
     help: 'First retry delay for transient failures.',

@@ -8,3 +8,5 @@ export * from './domain/plan-batch';
 export * from './domain/failures';
 export * from './domain/alerts';
 export * from './domain/dlq-headers';
+export * from './domain/notifications';
+export * from './notification-dispatcher';

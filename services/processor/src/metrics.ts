@@ -126,6 +126,43 @@ export function createProcessorMetrics(registry = new Registry()) {
       labelNames: ['severity'] as const,
       registers: [registry],
     }),
+    notificationsSent: new Counter({
+      name: 'telemetry_processor_notifications_sent_total',
+      help: 'Notifications a receiver accepted, by channel (a digest counts each notification in it).',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    notificationsFailed: new Counter({
+      name: 'telemetry_processor_notifications_failed_total',
+      help: 'Failed delivery attempts, by channel; each is retried with backoff until the channel gives up.',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    notificationsDead: new Counter({
+      name: 'telemetry_processor_notifications_dead_total',
+      help: "Notifications given up on after the channel's last attempt (or refused as malformed), by channel.",
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    notificationBacklog: new Gauge({
+      name: 'telemetry_processor_notification_backlog',
+      help: "Notifications pending on a channel (due or held), read by the channel's active dispatcher.",
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    notificationOldestAge: new Gauge({
+      name: 'telemetry_processor_notification_oldest_pending_seconds',
+      help: 'Age of the oldest pending notification of a channel (0 when none).',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    notificationLatency: new Histogram({
+      name: 'telemetry_processor_notification_latency_seconds',
+      help: "From the alert transition's transaction to the receiver accepting it, by channel.",
+      labelNames: ['channel'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers: [registry],
+    }),
   };
   return m;
 }

@@ -169,6 +169,34 @@ describe('desiredObjects', () => {
     expect(hash(one)).not.toBe(hash(two));
   });
 
+  it('mounts notifications from a ConfigMap with their secrets from Secrets, and rolls the processors when they change', () => {
+    const config = {
+      channels: [{ name: 'hook', type: 'webhook', url: 'http://hooks:8080/x', secret_env: 'HOOK_SECRET' }],
+    };
+    const secretEnv = { HOOK_SECRET: { name: 'notify', key: 'hook' } };
+    const one = applied(pipeline({ ...MINIMAL_SPEC, notifications: { config, secretEnv } }));
+    const two = applied(
+      pipeline({ ...MINIMAL_SPEC, notifications: { config: { ...config, poll_interval: '1s' }, secretEnv } }),
+    );
+    const cm = byKind(one, 'ConfigMap', 'lobby-notifications');
+    expect(JSON.parse(present((cm.data as Record<string, string>)['notifications.yaml']))).toEqual(config);
+    const processor = byKind(one, 'Deployment', 'lobby-processor');
+    expect(envOf(processor)).toMatchObject({
+      NOTIFICATIONS_CONFIG: '/etc/telemetry-pulse-notifications/notifications.yaml',
+      HOOK_SECRET: { secretKeyRef: { name: 'notify', key: 'hook' } },
+    });
+    expect(podOf(processor).volumes.map((v) => v.name)).toEqual(['tmp', 'notifications']);
+    expect(envOf(byKind(one, 'Deployment', 'lobby-api'))['HOOK_SECRET']).toBeUndefined();
+    const hash = (os: KubeObject[]) =>
+      (
+        byKind(os, 'Deployment', 'lobby-processor').spec as {
+          template: { metadata: { annotations: Record<string, string> } };
+        }
+      ).template.metadata.annotations['telemetrypulse.io/notifications-hash'];
+    expect(hash(one)).toMatch(/./);
+    expect(hash(one)).not.toBe(hash(two));
+  });
+
   it('hands the processors to a KEDA ScaledObject when asked, leaving their replicas alone', () => {
     const keda = applied(
       pipeline({
@@ -235,6 +263,45 @@ describe('parseSpec', () => {
       'a zero target lag',
       { ...MINIMAL_SPEC, processor: { targetLagPerReplica: 0 } },
       ['processor.targetLagPerReplica: '],
+    ],
+    [
+      'a notification secret not provided',
+      {
+        ...MINIMAL_SPEC,
+        notifications: { config: { channels: [{ name: 'h', type: 'webhook', secret_env: 'HOOK_SECRET' }] } },
+      },
+      ['notifications.config.channels.0.secret_env: HOOK_SECRET is not in notifications.secretEnv'],
+    ],
+    [
+      'SMTP credentials not provided',
+      {
+        ...MINIMAL_SPEC,
+        notifications: {
+          config: {
+            channels: [
+              { name: 'm', type: 'email', smtp: { username_env: 'SMTP_USER', password_env: 'SMTP_PASS' } },
+            ],
+          },
+          secretEnv: { SMTP_USER: { name: 's', key: 'user' } },
+        },
+      },
+      ['notifications.config.channels.0.smtp.password_env: SMTP_PASS is not in notifications.secretEnv'],
+    ],
+    [
+      'a notification secret over a variable the operator sets',
+      {
+        ...MINIMAL_SPEC,
+        notifications: {
+          config: { channels: [{ name: 'h', type: 'alertmanager' }] },
+          secretEnv: { DATABASE_URL: { name: 's', key: 'k' } },
+        },
+      },
+      ['notifications.secretEnv.DATABASE_URL: the operator sets that variable itself'],
+    ],
+    [
+      'notifications without a channel',
+      { ...MINIMAL_SPEC, notifications: { config: { channels: [] } } },
+      ['notifications.config.channels: '],
     ],
   ])('refuses %s, naming the field', (_what, raw, expected) => {
     const parsed = parseSpec(raw);

@@ -88,6 +88,12 @@ describe('operator manifests', () => {
         processor: { autoscaler: 'keda', resources: { requests: { cpu: '250m', memory: '256Mi' } } },
         api: { service: { type: 'LoadBalancer', port: 80 }, resources: { limits: { memory: '256Mi' } } },
         alertRules: [{ kind: 'silence', id: 'quiet', silentMs: 60000 }],
+        notifications: {
+          config: {
+            channels: [{ name: 'hook', type: 'webhook', url: 'http://h/x', secret_env: 'HOOK_SECRET' }],
+          },
+          secretEnv: { HOOK_SECRET: { name: 'notify', key: 'hook' } },
+        },
       },
     ],
     [

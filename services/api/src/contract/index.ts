@@ -9,3 +9,4 @@ export * from './live';
 export * from './compat';
 export * from './ingest';
 export * from './buckets';
+export * from './notifications';

@@ -2,6 +2,7 @@ import type { AggregateBucket } from '../contract/aggregates';
 import type { AlertStats } from '../contract/alert-stats';
 import type { Alert } from '../contract/alerts';
 import type { Site, Zone } from '../contract/catalog';
+import type { Notification } from '../contract/notifications';
 import type { PipelineCounts } from '../contract/pipeline';
 import type { DeviceReading, ZoneLatest } from '../contract/readings';
 import type { SensorType } from '@telemetry-pulse/shared/core';
@@ -172,6 +173,15 @@ export interface PipelineStore {
 }
 
 /** Newest offsets of a topic's partitions, from the broker. */
+/** Notifications the processor's dispatcher routed, by status, newest transition first. */
+export interface NotificationStore {
+  list(
+    filter: { statuses?: readonly string[]; channel?: string },
+    after: readonly [number, string] | undefined,
+    take: number,
+  ): Promise<Notification[]>;
+}
+
 /** Every store the routes read and write through; adapters/postgres has the one implementation. */
 export interface ApiStores {
   readonly catalog: CatalogStore;
@@ -180,6 +190,7 @@ export interface ApiStores {
   readonly alerts: AlertStore;
   readonly alertStats: AlertStatsStore;
   readonly pipeline: PipelineStore;
+  readonly notifications: NotificationStore;
 }
 
 export interface TopicOffsets {

@@ -8,7 +8,7 @@ import {
   SPEC_HASH_ANNOTATION,
   type PipelineRef,
 } from './names';
-import { alertRulesDocument, type PipelineSpec } from './spec';
+import { alertRulesDocument, notificationsDocument, type PipelineSpec } from './spec';
 import type { KubeObject } from './types';
 import { deployment } from './workload';
 
@@ -38,7 +38,7 @@ function stamped(o: KubeObject): KubeObject {
 }
 
 /**
- * Every object a pipeline needs, as the operator would apply it: ServiceAccount, alert-rules ConfigMap,
+ * Every object a pipeline needs, as the operator would apply it: ServiceAccount, alert-rules and notifications ConfigMaps,
  * processor/api/simulator Deployments, Services for the API and the processor's metrics, and a KEDA
  * ScaledObject when KEDA scales the processors. `processorReplicas` comes from the lag-aware scaler; it is
  * left out when KEDA owns the count.
@@ -68,6 +68,20 @@ export function desiredObjects(p: PipelineRef, spec: PipelineSpec, processorRepl
       data: { 'alert-rules.json': `${JSON.stringify(rulesDoc, null, 2)}\n` },
     });
   }
+  const notifyDoc = notificationsDocument(spec);
+  const notifications = notifyDoc && {
+    configMap: objectName(p, 'notifications'),
+    hash: hashOf(notifyDoc),
+    secretEnv: spec.notifications?.secretEnv ?? {},
+  };
+  if (notifications) {
+    out.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta(notifications.configMap, 'processor'),
+      data: { 'notifications.yaml': `${JSON.stringify(notifyDoc, null, 2)}\n` },
+    });
+  }
   const keda = spec.processor.autoscaler === 'keda';
   out.push(
     deployment(p, spec, {
@@ -75,6 +89,7 @@ export function desiredObjects(p: PipelineRef, spec: PipelineSpec, processorRepl
       replicas: keda ? undefined : processorReplicas,
       resources: spec.processor.resources,
       ...(rules ? { rules } : {}),
+      ...(notifications ? { notifications } : {}),
     }),
     service(p, 'processor', 'ClusterIP', PORTS.processor, meta),
     deployment(p, spec, { component: 'api', replicas: spec.api.replicas, resources: spec.api.resources }),

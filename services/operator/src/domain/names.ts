@@ -19,8 +19,10 @@ export const MANAGED_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
 /** Container ports, the same the services default to. */
 export const PORTS: Readonly<Record<Component, number>> = { processor: 9464, api: 8080, simulator: 9465 };
 
-export const objectName = (p: PipelineRef, component: Component | 'alert-rules' | 'workload'): string =>
-  `${p.name}-${component}`;
+export const objectName = (
+  p: PipelineRef,
+  component: Component | 'alert-rules' | 'notifications' | 'workload',
+): string => `${p.name}-${component}`;
 
 /** Labels on every managed object; `component` ones also select pods, so they never change. */
 export function labels(p: PipelineRef, component?: Component): Record<string, string> {

@@ -86,8 +86,34 @@ const specSchema = z
     alertRules: z
       .array(z.looseObject({ kind: z.enum(['threshold', 'silence']), id: z.string().min(1) }))
       .optional(),
+    // The processor's NOTIFICATIONS_CONFIG (docs/notifications.md), validated in full by the processor at
+    // start; secrets come from Secrets as the variables the channels name (`secret_env`, and an e-mail
+    // channel's `smtp.username_env` and `smtp.password_env`).
+    notifications: z
+      .object({
+        config: z.looseObject({
+          channels: z
+            .array(
+              z.looseObject({
+                name: z.string().min(1),
+                type: z.string().min(1),
+                secret_env: z.string().optional(),
+                smtp: z
+                  .looseObject({ username_env: z.string().optional(), password_env: z.string().optional() })
+                  .optional(),
+              }),
+            )
+            .min(1),
+        }),
+        secretEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), secretKeyRef).default({}),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+/** Variables the operator sets itself: a notification secret may not take one of their names. */
+const MANAGED_ENV = /^(KAFKA_|DATABASE_|PROCESSOR_|ALERT_RULES_FILE$|NOTIFICATIONS_CONFIG$|OTEL_|NODE_)/;
 
 export type PipelineSpec = z.output<typeof specSchema>;
 export type SecretKeyRef = z.output<typeof secretKeyRef>;
@@ -124,10 +150,36 @@ export function parseSpec(raw: unknown): ParsedSpec {
       'processor.autoscaler keda supports only kafka.saslMechanism none without caFrom/certFrom (no TriggerAuthentication yet)',
     );
   }
+  if (spec.notifications) {
+    const provided = spec.notifications.secretEnv;
+    for (const name of Object.keys(provided)) {
+      if (MANAGED_ENV.test(name))
+        problems.push(`notifications.secretEnv.${name}: the operator sets that variable itself`);
+    }
+    spec.notifications.config.channels.forEach((c, i) => {
+      const named: [string, string | undefined][] = [
+        ['secret_env', c.secret_env],
+        ['smtp.username_env', c.smtp?.username_env],
+        ['smtp.password_env', c.smtp?.password_env],
+      ];
+      for (const [field, name] of named) {
+        if (name !== undefined && !(name in provided)) {
+          problems.push(
+            `notifications.config.channels.${i}.${field}: ${name} is not in notifications.secretEnv`,
+          );
+        }
+      }
+    });
+  }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, spec };
 }
 
 /** The alert rules as the processor's ALERT_RULES_FILE expects them. */
 export function alertRulesDocument(spec: PipelineSpec): JsonObject | undefined {
   return spec.alertRules ? ({ rules: spec.alertRules } as JsonObject) : undefined;
+}
+
+/** The processor's NOTIFICATIONS_CONFIG document, when the pipeline sends notifications. */
+export function notificationsDocument(spec: PipelineSpec): JsonObject | undefined {
+  return spec.notifications ? (spec.notifications.config as JsonObject) : undefined;
 }

@@ -25,6 +25,9 @@ type EnvVar = { name: string; value: string } | { name: string; valueFrom: { sec
 
 const RULES_DIR = '/etc/telemetry-pulse';
 const RULES_FILE = 'alert-rules.json';
+// Beside, not under, the rules: a volume mounted inside another read-only volume needs a directory there.
+const NOTIFY_DIR = '/etc/telemetry-pulse-notifications';
+const NOTIFY_FILE = 'notifications.yaml';
 
 const secretEnv = (name: string, ref: SecretKeyRef): EnvVar => ({
   name,
@@ -55,6 +58,7 @@ export function componentEnv(
   spec: PipelineSpec,
   component: Component,
   rules: boolean,
+  notifications?: WorkloadOptions['notifications'],
 ): EnvVar[] {
   const kafka = kafkaEnv(spec, `${p.name}-${component}`);
   const topic = spec.topic.name;
@@ -70,6 +74,14 @@ export function componentEnv(
         { name: 'PROCESSOR_TOPIC_PARTITIONS', value: String(spec.topic.partitions) },
         { name: 'PROCESSOR_PORT', value: port },
         ...(rules ? [{ name: 'ALERT_RULES_FILE', value: `${RULES_DIR}/${RULES_FILE}` }] : []),
+        ...(notifications
+          ? [
+              { name: 'NOTIFICATIONS_CONFIG', value: `${NOTIFY_DIR}/${NOTIFY_FILE}` },
+              ...Object.entries(notifications.secretEnv)
+                .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+                .map(([name, ref]) => secretEnv(name, ref)),
+            ]
+          : []),
       ];
     case 'api':
       return [
@@ -99,6 +111,12 @@ export interface WorkloadOptions {
   readonly resources: ResourceRequirements | undefined;
   /** Alert rules ConfigMap to mount, with the hash of its content (a change rolls the pods). */
   readonly rules?: { readonly configMap: string; readonly hash: string };
+  /** Notifications ConfigMap to mount, its hash, and the secret variables its channels name. */
+  readonly notifications?: {
+    readonly configMap: string;
+    readonly hash: string;
+    readonly secretEnv: Readonly<Record<string, SecretKeyRef>>;
+  };
 }
 
 /** The image tag as a label value, cut as the chart cuts it (63 characters, no trailing dash). */
@@ -123,6 +141,17 @@ export function deployment(p: PipelineRef, spec: PipelineSpec, opts: WorkloadOpt
     });
     mounts.push({ name: 'alert-rules', mountPath: RULES_DIR, readOnly: true });
   }
+  if (opts.notifications) {
+    volumes.push({
+      name: 'notifications',
+      configMap: { name: opts.notifications.configMap, items: [{ key: NOTIFY_FILE, path: NOTIFY_FILE }] },
+    });
+    mounts.push({ name: 'notifications', mountPath: NOTIFY_DIR, readOnly: true });
+  }
+  const annotations = {
+    ...(opts.rules ? { 'telemetrypulse.io/alert-rules-hash': opts.rules.hash } : {}),
+    ...(opts.notifications ? { 'telemetrypulse.io/notifications-hash': opts.notifications.hash } : {}),
+  };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -140,7 +169,7 @@ export function deployment(p: PipelineRef, spec: PipelineSpec, opts: WorkloadOpt
       template: {
         metadata: {
           labels: podLabels,
-          ...(opts.rules ? { annotations: { 'telemetrypulse.io/alert-rules-hash': opts.rules.hash } } : {}),
+          ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
         },
         spec: {
           serviceAccountName: objectName(p, 'workload'),
@@ -155,7 +184,7 @@ export function deployment(p: PipelineRef, spec: PipelineSpec, opts: WorkloadOpt
               imagePullPolicy: spec.image.pullPolicy,
               command: ['node', `services/${component}/dist/main.js`],
               ports: [{ name: 'http', containerPort: PORTS[component], protocol: 'TCP' }],
-              env: componentEnv(p, spec, component, opts.rules !== undefined),
+              env: componentEnv(p, spec, component, opts.rules !== undefined, opts.notifications),
               ...probes(component),
               resources: opts.resources ?? DEFAULT_RESOURCES[component],
               securityContext: CONTAINER_SECURITY_CONTEXT,

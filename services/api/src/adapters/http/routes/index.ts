@@ -11,6 +11,7 @@ import { catalogRoutes } from './catalog';
 import { compatRoutes } from './compat';
 import { ingestRoutes, type IngestRouteDeps } from './ingest';
 import { metaRoutes } from './meta';
+import { notificationRoutes } from './notifications';
 import { pipelineRoutes } from './pipeline';
 import { readingsRoutes } from './readings';
 
@@ -36,6 +37,7 @@ export function apiRoutes(deps: {
     ...aggregatesRoutes({ aggregates: stores.aggregates, now }),
     ...alertRoutes({ alerts: stores.alerts }),
     ...alertStatsRoutes({ alertStats: stores.alertStats, now }),
+    ...notificationRoutes({ notifications: stores.notifications }),
     ...pipelineRoutes({
       pipeline: stores.pipeline,
       offsets: deps.topicOffsets,
