@@ -294,7 +294,12 @@ export function spawnProcessor(
   // The processor's V8 flags as the image and npm start give them (see the Dockerfile); BENCH_NODE_ARGS come after, so they win.
   return spawn(
     process.execPath,
-    ['--max-semi-space-size=8', '--max-old-space-size=128', ...nodeArgs, path.join(ROOT, 'services/processor/dist/main.js')],
+    [
+      '--max-semi-space-size=8',
+      '--max-old-space-size=128',
+      ...nodeArgs,
+      path.join(ROOT, 'services/processor/dist/main.js'),
+    ],
     {
       env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
