@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Api } from '@telemetry-pulse/api';
 import { hashApiKey } from '@telemetry-pulse/api';
 import { startTestApi } from '../support/api';
-import { waitFor } from '../support/infra';
-import { appliedRecords } from '../support/pipeline';
+import { co2Sender } from '../support/notifications';
 import { openProcessorFixture, type ProcessorFixture } from '../support/processor-fixture';
 
-const S = 1_000; // ms
-const MIN = 60 * S;
+const MIN = 60_000; // ms
 const KEY = 'test-key-people-0123456789';
 
 interface AlertRow {
@@ -50,38 +47,17 @@ describe('alerts resolved by a person (real Kafka, PostgreSQL and API)', () => {
     await f.close();
   });
 
-  let sent = 0;
-  /** co2 readings every 30 s of event time, `value(t)` per device (undefined: no reading), in time order. */
-  async function send(
-    fromMs: number,
-    toMs: number,
-    devices: Record<string, (t: number) => number | undefined>,
-  ) {
-    const messages: { key: string; value: string }[] = [];
-    for (let t = fromMs; t <= toMs; t += 30 * S) {
-      for (const [device, value] of Object.entries(devices)) {
-        const v = value(t);
-        if (v === undefined) continue;
-        messages.push({
-          key: device,
-          value: JSON.stringify({
-            event_id: randomUUID(),
-            device_id: device,
-            site_id: 'site-1',
-            zone_id: 'zone-1',
-            sensor_type: 'co2',
-            value: v,
-            ts_event: new Date(base + t).toISOString(),
-          }),
-        });
-      }
-    }
-    await f.producer.send({ topic: f.topic, messages });
-    sent += messages.length;
-    await waitFor(`all ${sent} records applied`, async () =>
-      (await appliedRecords(f.pool, f.group, f.topic)) >= sent ? true : undefined,
+  // One sender for the whole file: it counts what it sent, to wait until all of it is applied.
+  let co2: ReturnType<typeof co2Sender> | undefined;
+  /** co2 readings every 30 s of event time, `value(t)` per device of site-1/zone-1 (undefined: no reading). */
+  const send = (fromMs: number, toMs: number, devices: Record<string, (t: number) => number | undefined>) =>
+    (co2 ??= co2Sender(f, base))(
+      fromMs,
+      toMs,
+      Object.fromEntries(
+        Object.entries(devices).map(([device, value]) => [device, { site: 'site-1', zone: 'zone-1', value }]),
+      ),
     );
-  }
 
   async function alerts(): Promise<AlertRow[]> {
     const minutes = (column: string) =>
