@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { createApiMetrics } from '@telemetry-pulse/api';
 import { createProcessorMetrics } from '@telemetry-pulse/processor';
 import { createSimulatorMetrics } from '@telemetry-pulse/simulator';
+import { dashboardSchemaProblems } from '../support/grafana-schema';
 
 /**
  * The Grafana dashboards and Prometheus rules shipped in observability/ name only metrics the services
@@ -126,6 +127,35 @@ describe('Grafana dashboards', () => {
       }
     },
   );
+
+  it.each(['pipeline-overview.json', 'building-view.json'])(
+    "%s follows Grafana's Dashboard schema (kinds/dashboard, schemaVersion 36 and on)",
+    (file) => {
+      const d = dashboard(file);
+      expect(d.schemaVersion).toBeLessThanOrEqual(39); // the newest version this check was written against
+      expect(dashboardSchemaProblems(d)).toEqual([]);
+    },
+  );
+
+  it('the schema check refuses what Grafana would (so the check above can fail)', () => {
+    const d = JSON.parse(JSON.stringify(dashboard('pipeline-overview.json'))) as {
+      panels: Record<string, unknown>[];
+      graphTooltip: unknown;
+      templating: { list: Record<string, unknown>[] };
+    };
+    const [first] = d.panels;
+    if (!first) throw new Error('no panel');
+    first['gridPos'] = { h: 4, w: 25, x: 0, y: 0 };
+    first['query'] = 'up'; // a target field put on the panel: #Panel is closed
+    d.graphTooltip = 3;
+    d.templating.list.push({ name: 'x', type: 'select' });
+    expect(dashboardSchemaProblems(d)).toEqual([
+      '.graphTooltip: must be 0, 1 or 2',
+      '.panels[0].query: not in the schema',
+      '.panels[0].gridPos.w: must be 1..24',
+      `.templating.list[1].type: must be query|adhoc|constant|datasource|interval|textbox|custom|system`,
+    ]);
+  });
 
   it('the pipeline overview queries only metrics the services export', async () => {
     const known = await exportedMetricNames();
