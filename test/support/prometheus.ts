@@ -8,7 +8,7 @@ import { freePort } from './reliability/process';
 
 const ROOT = path.join(__dirname, '..', '..');
 export const PROMETHEUS_DIR = path.join(ROOT, 'observability', 'prometheus');
-const PROMETHEUS_BIN = process.env['PROMETHEUS_BIN'] ?? '/usr/bin/prometheus';
+const PROMETHEUS_BIN = process.env['PROMETHEUS_BIN'] ?? 'prometheus'; // Debian's: /usr/bin/prometheus
 
 interface ScrapeConfig {
   job_name: string;
@@ -95,7 +95,7 @@ export interface Prometheus {
 }
 
 /**
- * Starts Debian's Prometheus (/usr/bin/prometheus, or PROMETHEUS_BIN) on a free loopback port with
+ * Starts Prometheus (`prometheus` on the PATH, Debian's package; or PROMETHEUS_BIN) on a free loopback port with
  * `config` and a temporary TSDB, and resolves once it answers /-/ready.
  */
 export async function startPrometheus(config: string): Promise<Prometheus> {
