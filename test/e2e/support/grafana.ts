@@ -82,3 +82,56 @@ export function interpolate(expr: string, w: GrafanaQueryWindow): string {
     .replaceAll('${__interval}', `${w.stepS}s`)
     .replaceAll('$__range', `${w.endS - w.startS}s`);
 }
+
+/** A template variable of a dashboard, the fields Grafana's default selection depends on. */
+export interface DashboardVariable {
+  readonly name: string;
+  readonly type: string;
+  readonly query?: string;
+  readonly includeAll?: boolean;
+  readonly current?: { value?: string | string[] };
+}
+
+/** A value as Grafana's PostgreSQL datasource interpolates it: each quoted, a multi-value joined by commas. */
+const sqlQuoted = (values: readonly string[]): string =>
+  values.map((v) => `'${v.replaceAll("'", "''")}'`).join(',');
+
+/**
+ * The SQL of a PostgreSQL panel as Grafana sends it for the default selection: `$__timeFilter(col)` over the
+ * dashboard's range, each variable at its `current` value, or, with none, its first option ("All" for an
+ * includeAll variable: every value its query returns, quoted). Query variables run in order, so one may use
+ * those before it (`zone` reads `$site`).
+ */
+export async function interpolateSql(
+  sql: string,
+  variables: readonly DashboardVariable[],
+  range: { fromMs: number; toMs: number },
+  runQuery: (sql: string) => Promise<string[]>,
+): Promise<string> {
+  const values = new Map<string, string>();
+  const fill = (text: string): string => {
+    let out = text.replace(
+      /\$__timeFilter\((\w+)\)/g,
+      (_, col: string) =>
+        `${col} BETWEEN '${new Date(range.fromMs).toISOString()}' AND '${new Date(range.toMs).toISOString()}'`,
+    );
+    // Longest names first, so $site never eats the start of $siteName.
+    for (const [name, value] of [...values].sort((a, b) => b[0].length - a[0].length)) {
+      out = out.replaceAll(`$${name}`, value);
+    }
+    return out;
+  };
+  for (const v of variables) {
+    if (v.type === 'datasource') continue;
+    const current = v.current?.value;
+    if (current !== undefined) {
+      values.set(v.name, Array.isArray(current) ? sqlQuoted(current) : current);
+    } else if (v.type === 'query') {
+      const options = await runQuery(fill(v.query ?? ''));
+      values.set(v.name, sqlQuoted(v.includeAll ? options : options.slice(0, 1)));
+    } else {
+      values.set(v.name, (v.query ?? '').split(',')[0] ?? '');
+    }
+  }
+  return fill(sql);
+}
