@@ -66,6 +66,12 @@ bash scripts/infra.sh up
 eval "$(bash scripts/infra.sh env)"
 # The reliability tests run a private broker and PostgreSQL from these, whatever KAFKA_BROKERS says.
 bash scripts/infra.sh fetch
+# The observability tests run a real Prometheus (test/e2e/prometheus.test.ts, test/kube/operator-prometheus.test.ts)
+# and promtool (test/unit/observability.test.ts): both are in Debian's prometheus package.
+if ! have prometheus || ! have promtool; then
+  apt_install prometheus || die "could not install prometheus: $APT_WHY" \
+    "the observability tests need Debian's prometheus package (prometheus and promtool), or both on the PATH"
+fi
 # The compression tests produce and consume with librdkafka (kcat), a Kafka client other than kafkajs.
 if ! have kcat; then
   apt_install kcat || die "could not install kcat: $APT_WHY" \

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { createApiMetrics } from '@telemetry-pulse/api';
 import { createProcessorMetrics } from '@telemetry-pulse/processor';
 import { createSimulatorMetrics } from '@telemetry-pulse/simulator';
+import { dashboardSchemaProblems } from '../support/grafana-schema';
 
 /**
  * The Grafana dashboards and Prometheus rules shipped in observability/ name only metrics the services
@@ -14,6 +15,24 @@ import { createSimulatorMetrics } from '@telemetry-pulse/simulator';
 const ROOT = path.join(__dirname, '..', '..');
 const OBS = path.join(ROOT, 'observability');
 const RULES_FILE = path.join(OBS, 'prometheus', 'rules', 'telemetry-pulse.rules.yaml');
+const RULES_TESTS_DIR = path.join(OBS, 'prometheus', 'tests');
+const RUNBOOK = 'https://github.com/telemetry-pulse/telemetry-pulse/blob/main/docs/alerts.md';
+
+/**
+ * Runs promtool, or answers undefined where it is not installed; CI installs it (.ci/run), and there
+ * its absence fails the tests instead.
+ */
+function promtool(
+  args: readonly string[],
+  cwd?: string,
+): { status: number | null; output: string } | undefined {
+  const run = spawnSync('promtool', args, { encoding: 'utf8', cwd });
+  if (run.error) {
+    expect([(run.error as NodeJS.ErrnoException).code, process.env['CI']]).toEqual(['ENOENT', undefined]);
+    return undefined;
+  }
+  return { status: run.status, output: run.stdout + run.stderr };
+}
 
 interface Target {
   readonly expr?: string;
@@ -108,6 +127,35 @@ describe('Grafana dashboards', () => {
       }
     },
   );
+
+  it.each(['pipeline-overview.json', 'building-view.json'])(
+    "%s follows Grafana's Dashboard schema (kinds/dashboard, schemaVersion 36 and on)",
+    (file) => {
+      const d = dashboard(file);
+      expect(d.schemaVersion).toBeLessThanOrEqual(39); // the newest version this check was written against
+      expect(dashboardSchemaProblems(d)).toEqual([]);
+    },
+  );
+
+  it('the schema check refuses what Grafana would (so the check above can fail)', () => {
+    const d = JSON.parse(JSON.stringify(dashboard('pipeline-overview.json'))) as {
+      panels: Record<string, unknown>[];
+      graphTooltip: unknown;
+      templating: { list: Record<string, unknown>[] };
+    };
+    const [first] = d.panels;
+    if (!first) throw new Error('no panel');
+    first['gridPos'] = { h: 4, w: 25, x: 0, y: 0 };
+    first['query'] = 'up'; // a target field put on the panel: #Panel is closed
+    d.graphTooltip = 3;
+    d.templating.list.push({ name: 'x', type: 'select' });
+    expect(dashboardSchemaProblems(d)).toEqual([
+      '.graphTooltip: must be 0, 1 or 2',
+      '.panels[0].query: not in the schema',
+      '.panels[0].gridPos.w: must be 1..24',
+      `.templating.list[1].type: must be query|adhoc|constant|datasource|interval|textbox|custom|system`,
+    ]);
+  });
 
   it('the pipeline overview queries only metrics the services export', async () => {
     const known = await exportedMetricNames();
@@ -221,11 +269,54 @@ describe('Prometheus rules', () => {
   });
 
   it('passes `promtool check rules` (when promtool is installed; CI installs it)', () => {
-    const run = spawnSync('promtool', ['check', 'rules', RULES_FILE], { encoding: 'utf8' });
-    if (run.error) {
-      expect((run.error as NodeJS.ErrnoException).code).toBe('ENOENT'); // not installed: the checks above stand
-      return;
+    const run = promtool(['check', 'rules', RULES_FILE]);
+    if (run) expect([run.status, run.output]).toEqual([0, expect.stringContaining('SUCCESS')]);
+  });
+
+  it('links every alert to its runbook section in docs/alerts.md', () => {
+    const headings = new Set(
+      [...readFileSync(path.join(ROOT, 'docs', 'alerts.md'), 'utf8').matchAll(/^## (\w+)$/gm)].map((m) =>
+        (m[1] ?? '').toLowerCase(),
+      ),
+    );
+    for (const r of rules) {
+      const url = String(r.annotations?.['runbook_url']);
+      expect([r.alert, url]).toEqual([r.alert, `${RUNBOOK}#${String(r.alert).toLowerCase()}`]);
+      expect([r.alert, headings.has(String(r.alert).toLowerCase())]).toEqual([r.alert, true]);
     }
-    expect([run.status, run.stdout + run.stderr]).toEqual([0, expect.stringContaining('SUCCESS')]);
+    expect(headings.size).toBe(rules.length); // no runbook for an alert that is gone
+  });
+
+  describe('`promtool test rules` (observability/prometheus/tests)', () => {
+    interface AlertCase {
+      alertname: string;
+      exp_alerts?: unknown[];
+    }
+    interface RulesTest {
+      rule_files: string[];
+      tests: { name: string; alert_rule_test?: AlertCase[] }[];
+    }
+    const files = readdirSync(RULES_TESTS_DIR).filter((f) => f.endsWith('.test.yaml'));
+    const suites = files.map(
+      (f) => parseYaml(readFileSync(path.join(RULES_TESTS_DIR, f), 'utf8')) as RulesTest,
+    );
+    const cases = suites.flatMap((s) => s.tests.flatMap((t) => t.alert_rule_test ?? []));
+
+    it('test every alert both firing and not firing', () => {
+      for (const s of suites) {
+        expect(s.rule_files.map((f) => path.resolve(RULES_TESTS_DIR, f))).toContain(RULES_FILE);
+      }
+      for (const r of rules) {
+        const mine = cases.filter((c) => c.alertname === r.alert);
+        const firing = mine.some((c) => (c.exp_alerts ?? []).length > 0);
+        const quiet = mine.some((c) => (c.exp_alerts ?? []).length === 0);
+        expect([r.alert, firing, quiet]).toEqual([r.alert, true, true]);
+      }
+    });
+
+    it('pass (when promtool is installed; CI installs it)', () => {
+      const run = promtool(['test', 'rules', ...files], RULES_TESTS_DIR);
+      if (run) expect([run.status, run.output]).toEqual([0, expect.stringContaining('SUCCESS')]);
+    });
   });
 });

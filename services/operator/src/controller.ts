@@ -90,7 +90,8 @@ export function createController(deps: ControllerDeps, lagIntervalMs: number) {
       else await api.delete(a.object);
       metrics.actions.inc({
         action: a.type,
-        reason: 'reason' in a ? a.reason : '',
+        // Never empty: Prometheus drops an empty label, and the series would lack `reason` altogether.
+        reason: 'reason' in a ? a.reason : 'finalizer',
         kind: 'object' in a ? a.object.kind : 'TelemetryPipeline',
       });
       if (a.type === 'apply' && a.reason === 'drift')

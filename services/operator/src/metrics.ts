@@ -18,7 +18,7 @@ export function createOperatorMetrics(registry = new Registry()) {
   });
   const actions = new Counter({
     name: 'telemetry_operator_actions_total',
-    help: 'API actions taken, by action (apply, delete, addFinalizer, removeFinalizer), reason and kind.',
+    help: 'API actions taken, by action (apply, delete, addFinalizer, removeFinalizer), reason (create, update, drift, obsolete, cleanup, finalizer) and kind.',
     labelNames: ['action', 'reason', 'kind'] as const,
     registers: [registry],
   });
