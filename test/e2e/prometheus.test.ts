@@ -25,7 +25,9 @@ import {
   type PromSample,
 } from '../support/prometheus';
 import { freePort } from '../support/reliability/process';
+import { writeNotificationsConfig } from '../support/notifications';
 import { startTestSimulator } from '../support/simulator';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 import {
   interpolate,
   interpolateSql,
@@ -85,6 +87,7 @@ describe('a real Prometheus scraping a live pipeline', () => {
   let apiUrl: string;
   let allUpAtMs = 0;
   let apiLoad: NodeJS.Timeout | undefined;
+  let hooks: WebhookReceiver | undefined;
 
   const withLogs = (err: unknown): never => {
     throw new Error(`${String(err)}\n--- prometheus log ---\n${prometheus?.logs().slice(-4000) ?? ''}`);
@@ -134,11 +137,20 @@ describe('a real Prometheus scraping a live pipeline', () => {
       ...['--topic', topic, '--dlq-topic', dlqTopic, '--rate', '40', '--duration', '60m'],
       ...['--late-rate', '2%', '--malformed-rate', '0.5%', '--anomaly-rate', '5%'],
     ]);
+    // The alerts the anomalies open go to a signed webhook, for the notification metrics and their rules.
+    const secret = randomBytes(16).toString('hex');
+    hooks = await startWebhookReceiver(secret);
     processorEnv = {
       DATABASE_URL: proxied.toString(),
       PROCESSOR_TOPIC: topic,
       PROCESSOR_DLQ_TOPIC: dlqTopic,
       PROCESSOR_GROUP_ID: group,
+      NOTIFICATIONS_CONFIG: await writeNotificationsConfig({
+        channels: [
+          { name: 'facilities', type: 'webhook', url: `${hooks.url}/facilities`, secret_env: 'HOOK_SECRET' },
+        ],
+      }),
+      HOOK_SECRET: secret,
     };
     for (let i = 0; i < 2; i += 1) {
       const port = await freePort(); // fixed, so a restarted processor is the same scrape target
@@ -173,6 +185,7 @@ describe('a real Prometheus scraping a live pipeline', () => {
     await simulator?.stop();
     await Promise.all(processors.map((p) => p?.stop()));
     await api?.stop();
+    await hooks?.close();
     await producer?.disconnect();
     await dbProxy?.close();
     await db?.drop();

@@ -295,6 +295,9 @@ receivers:
     );
     expect(metrics).toMatch(/telemetry_processor_notifications_dead_total\{channel="broken"\} 2\b/);
     expect(metrics).toMatch(/telemetry_processor_notification_latency_seconds_count\{channel="am"\} \d+/);
+    // A channel that never failed has its counters at 0, not missing: increase() needs the 0 before the 1.
+    expect(metrics).toMatch(/telemetry_processor_notifications_dead_total\{channel="facilities"\} 0\b/);
+    expect(metrics).toMatch(/telemetry_processor_notifications_failed_total\{channel="facilities"\} 0\b/);
 
     logLatency(all, site1);
   });

@@ -127,6 +127,11 @@ function channelWorker(
   const { metrics } = deps;
   const batch = deps.config.batch_size;
   const label = { channel: channel.name };
+  // Every channel's counters exist from the start, at 0: increase() and rate() need a sample before the
+  // first increment, or the first dead notification would never show in TelemetryNotificationsDead.
+  for (const counter of [metrics.notificationsSent, metrics.notificationsFailed, metrics.notificationsDead]) {
+    counter.inc(label, 0);
+  }
   let client: PoolClient | undefined;
   let buckets = emptyBuckets();
   let lastResendMs = Number.NEGATIVE_INFINITY;
