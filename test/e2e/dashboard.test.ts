@@ -248,6 +248,27 @@ describe('dashboard (Chromium, real pipeline)', () => {
     await page.screenshot({ path: screenshot, fullPage: true });
   });
 
+  it('adds sites that appear live to the selector, and keeps polling the pipeline once every 5 s', async () => {
+    // Three new sites, each seen over the stream on its own: each one refreshes the site list.
+    for (const newSite of ['site-e2e-2', 'site-e2e-3', 'site-e2e-4']) {
+      await produceAndApply([
+        { ...reading(`dev-${newSite}`, 'zone-n', 'co2', 650, Date.now()), site_id: newSite },
+      ]);
+      await page.locator(`#site option[value="${newSite}"]`).waitFor({ state: 'attached', timeout: 30_000 });
+    }
+    await expect(page.locator('#site').inputValue()).resolves.toBe(site); // the chosen site stays
+    // The pipeline panel polls every 5 s: two or three requests in 12 s, however many sites came along.
+    let polls = 0;
+    const count = (r: { url(): string }) => {
+      if (r.url().includes('/api/v1/pipeline/status')) polls += 1;
+    };
+    page.on('request', count);
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    page.off('request', count);
+    expect(polls).toBeGreaterThanOrEqual(2);
+    expect(polls).toBeLessThanOrEqual(3);
+  });
+
   it('ran under the content security policy, within its byte budget and without errors', async () => {
     // Everything but the API calls, as the browser decoded it (resource timing runs in the page).
     const bytes = Number(

@@ -147,14 +147,7 @@ let sitesTimer;
 function refreshSitesSoon() {
   sitesTimer ??= setTimeout(() => {
     sitesTimer = undefined;
-    // With API_READ_AUTH=true reads ask for a key; once one is entered, the stream opens with a token at once.
-    useKeyForReads(keys, () => {
-      stream.reconnect();
-      void refreshPipeline();
-    });
     void loadSites();
-    void refreshPipeline();
-    setInterval(() => void refreshPipeline(), PIPELINE_POLL_MS);
   }, 2_000);
 }
 
