@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createScratchDatabase, uniqueName, waitFor, type ScratchDatabase } from '../support/infra';
@@ -14,10 +13,9 @@ import {
   type OtlpSpan,
 } from '../support/otlp';
 import {
-  API,
-  otelEnv as otelEnvFor,
   requireCompiledServices,
   simulateOneReading,
+  startTracedApi,
   startTracedProcessor,
   type TracedProcessor,
 } from '../support/traced-pipeline';
@@ -33,7 +31,6 @@ describe('tracing (compiled simulator, processor and API; local OTLP receiver)',
   let db: ScratchDatabase;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let processor: TracedProcessor | undefined;
-  const otelEnv = () => otelEnvFor(receiver.url);
 
   beforeAll(async () => {
     requireCompiledServices();
@@ -113,13 +110,8 @@ describe('tracing (compiled simulator, processor and API; local OTLP receiver)',
     expect(logged.every((l) => l['trace_id'] === undefined || typeof l['span_id'] === 'string')).toBe(true);
   });
   it('traces an API request: SERVER span, koa route, and its PostgreSQL query in one trace', async () => {
-    const api = spawn(process.execPath, [API], {
-      env: { ...otelEnv(), DATABASE_URL: db.url, API_PORT: '0', API_HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    });
-    let out = '';
-    api.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const { url, stop } = await startTracedApi(receiver.url, db.url);
     try {
-      const url = await waitFor('the API to listen', async () => /"url":"(http:[^"]+)"/.exec(out)?.[1]);
       expect((await fetch(new URL('/api/v1/sites', url))).status).toBe(200);
       const { spans } = receiver;
       const server = await waitFor('the API SERVER span', async () =>
@@ -135,9 +127,7 @@ describe('tracing (compiled simulator, processor and API; local OTLP receiver)',
         return koa && query ? true : undefined;
       });
     } finally {
-      const exited = new Promise((r) => api.once('exit', r));
-      api.kill('SIGTERM');
-      await exited;
+      await stop();
     }
   });
 
@@ -145,21 +135,11 @@ describe('tracing (compiled simulator, processor and API; local OTLP receiver)',
     // The processor of the first test still consumes `topic`; this API publishes what it ingests there.
     const key = 'tracing-ingest-key-0123456789';
     const hash = createHash('sha256').update(key).digest('hex');
-    const api = spawn(process.execPath, [API], {
-      env: {
-        ...otelEnv(),
-        DATABASE_URL: db.url,
-        API_PORT: '0',
-        API_HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        PROCESSOR_TOPIC: topic,
-        API_INGEST_KEYS: `device:${hash}`,
-      },
+    const { url, stop } = await startTracedApi(receiver.url, db.url, {
+      PROCESSOR_TOPIC: topic,
+      API_INGEST_KEYS: `device:${hash}`,
     });
-    let out = '';
-    api.stdout.on('data', (c: Buffer) => (out += c.toString()));
     try {
-      const url = await waitFor('the API to listen', async () => /"url":"(http:[^"]+)"/.exec(out)?.[1]);
       // Concurrent devices: their readings share Kafka sends, yet each message keeps its own request's trace.
       const traceIds = Array.from({ length: 4 }, () => randomBytes(16).toString('hex'));
       const answers = await Promise.all(
@@ -199,9 +179,7 @@ describe('tracing (compiled simulator, processor and API; local OTLP receiver)',
         spans.find((s) => s.traceId === batch?.traceId && statementOf(s).startsWith('COPY raw_events')),
       );
     } finally {
-      const exited = new Promise((r) => api.once('exit', r));
-      api.kill('SIGTERM');
-      await exited;
+      await stop();
     }
   });
 });

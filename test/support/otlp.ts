@@ -12,6 +12,9 @@ export interface OtlpSpan {
   parentSpanId?: string;
   name: string;
   kind: number;
+  /** Nanoseconds since the epoch, as a decimal string (OTLP JSON's int64). */
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
   links?: { traceId: string; spanId: string }[];
   attributes: Record<string, unknown>;
 }

@@ -46,6 +46,8 @@ export function runToExit(
 
 export interface TracedProcessor {
   readonly child: ChildProcess;
+  /** The Kafka consumer group it joined. */
+  readonly groupId: string;
   /** Its stdout and stderr so far (JSON log lines). */
   output(): string;
   stop(): Promise<void>;
@@ -57,13 +59,14 @@ export async function startTracedProcessor(
   topic: string,
   databaseUrl: string,
 ): Promise<TracedProcessor> {
+  const groupId = uniqueName('it-traces');
   const child = spawn(process.execPath, [PROCESSOR], {
     env: {
       ...otelEnv(endpoint),
       DATABASE_URL: databaseUrl,
       PROCESSOR_TOPIC: topic,
       PROCESSOR_DLQ_TOPIC: `${topic}.dlq`,
-      PROCESSOR_GROUP_ID: uniqueName('it-traces'),
+      PROCESSOR_GROUP_ID: groupId,
       PROCESSOR_TOPIC_PARTITIONS: '1',
       PROCESSOR_PORT: '0',
       PROCESSOR_HOST: '127.0.0.1',
@@ -89,7 +92,7 @@ export async function startTracedProcessor(
     await stop();
     throw err;
   }
-  return { child, output: () => out, stop };
+  return { child, groupId, output: () => out, stop };
 }
 
 /** Runs the compiled simulator once: one reading of one site to `topic`, nothing anomalous or late. */
@@ -109,4 +112,46 @@ export async function simulateOneReading(endpoint: string, topic: string): Promi
     },
   });
   if (sim.status !== 0) throw new Error(`simulator exited ${sim.status}:\n${sim.stdout}${sim.stderr}`);
+}
+
+export interface TracedApi {
+  /** Its base URL, e.g. http://127.0.0.1:41234. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the compiled API on a free loopback port and resolves with its URL once it listens. */
+export async function startTracedApi(
+  endpoint: string,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<TracedApi> {
+  const child = spawn(process.execPath, [API], {
+    env: {
+      ...otelEnv(endpoint),
+      DATABASE_URL: databaseUrl,
+      API_PORT: '0',
+      API_HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise((r) => child.once('exit', r));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    const url = await waitFor('the API to listen', async () => {
+      if (child.exitCode !== null) throw new Error(`API exited ${child.exitCode}:\n${out}`);
+      return /"url":"(http:[^"]+)"/.exec(out)?.[1];
+    });
+    return { url, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
