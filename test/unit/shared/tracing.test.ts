@@ -101,7 +101,7 @@ describe('spans (SDK with an in-memory exporter)', () => {
       { headers: {} },
       { headers: { traceparent: Buffer.from('garbage') } },
     ];
-    await withBatchSpan({ topic: 't.events', partition: 2, records }, async () => {
+    await withBatchSpan({ topic: 't.events', partition: 2, consumerGroup: 'g', records }, async () => {
       trace.getTracer('t').startSpan('INSERT').end();
     });
     await tracing.forceFlush();
@@ -111,6 +111,7 @@ describe('spans (SDK with an in-memory exporter)', () => {
     expect(batch?.kind).toBe(SpanKind.CONSUMER);
     expect(batch?.links.map((l) => l.context.spanId)).toEqual(['b7ad6b7169203331']);
     expect(batch?.attributes['messaging.destination.partition.id']).toBe('2');
+    expect(batch?.attributes['messaging.consumer.group.name']).toBe('g');
     expect(child?.parentSpanContext?.spanId).toBe(batch?.spanContext().spanId);
 
     const many = Array.from({ length: MAX_BATCH_LINKS + 10 }, (_, i) => ({

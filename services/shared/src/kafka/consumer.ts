@@ -150,7 +150,10 @@ export function createKafkaBatchConsumer(
           };
           // The handler's work (database writes, dead letters) runs inside one CONSUMER span per batch,
           // linked to the producers' contexts carried in the records' headers.
-          await withBatchSpan(consumed, () => handler(consumed));
+          const { topic, partition, records } = consumed;
+          await withBatchSpan({ topic, partition, consumerGroup: opts.groupId, records }, () =>
+            handler(consumed),
+          );
         },
       });
     },

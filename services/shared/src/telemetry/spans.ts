@@ -42,9 +42,16 @@ export async function withPublishSpan<T>(
  * Runs `handle` inside a CONSUMER span `<topic> process` for one batch, linked to the context each record
  * carried in its headers (the first {@link MAX_BATCH_LINKS}), so database spans become its children and
  * the producer's trace is one link away. When tracing is off the records are not looked at.
+ * `consumerGroup` is the Kafka group the batch was fetched for (`messaging.consumer.group.name`, the
+ * convention's successor of `messaging.kafka.consumer.group`).
  */
 export async function withBatchSpan<T>(
-  batch: { topic: string; partition: number; records: readonly { headers: KafkaHeaders }[] },
+  batch: {
+    topic: string;
+    partition: number;
+    consumerGroup?: string;
+    records: readonly { headers: KafkaHeaders }[];
+  },
   handle: () => Promise<T>,
 ): Promise<T> {
   const span = tracer.startSpan(`${batch.topic} process`, {
@@ -54,6 +61,7 @@ export async function withBatchSpan<T>(
       'messaging.operation.type': 'process',
       'messaging.destination.name': batch.topic,
       'messaging.destination.partition.id': String(batch.partition),
+      ...(batch.consumerGroup === undefined ? {} : { 'messaging.consumer.group.name': batch.consumerGroup }),
       'messaging.batch.message_count': batch.records.length,
     },
   });
