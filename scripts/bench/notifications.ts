@@ -49,8 +49,8 @@ const HELP = `Usage: npm run bench:notifications -- [--duration 2m] [--rate N] [
   --backlog        plain readings the drain rate is measured on (default 200000; ignored with --rate)
   --probe-every    time between probes; they alternate between opening a co2-high alert on a new device
                    and resolving it (default 5s)
-  --burst          alerts opened in one transaction in phase 2, readings still flowing (default 10000;
-                   0 skips phase 2)
+  --burst          alerts opened in one transaction in phase 2, once with the readings going on, then
+                   again once they stopped and were applied (default 10000; 0 skips phase 2)
   --poll-interval  the notifications configuration's poll_interval (default: the processor's, 500ms)
 
 A webhook channel signed with a secret posts to a receiver on 127.0.0.1; an Alertmanager channel is added
@@ -262,38 +262,43 @@ interface BurstFigures {
 }
 
 /**
- * Phase 2: `n` co2-high alerts opened in one INSERT (the trigger records their transitions in it), as
- * test/integration/notifications-burst.test.ts does; each channel's rate from the INSERT's return (its
- * commit) to its last delivery. The webhook's from the receiver's clock, every channel's from delivered_at.
+ * Phase 2: `n` co2-high alerts opened in one INSERT on devices `<prefix>-1..n` (the trigger records their
+ * transitions in it), as test/integration/notifications-burst.test.ts does; each channel's rate from the
+ * INSERT's return (its commit) to its last delivery. The webhook's from the receiver's clock, every
+ * channel's from delivered_at.
  */
 async function runBurst(
   pool: pg.Pool,
   sink: WebhookSink,
   n: number,
   channels: number,
+  prefix: string,
 ): Promise<BurstFigures> {
   const before = Date.now();
   await pool.query(
     `INSERT INTO alerts (rule_id, device_id, site_id, zone_id, sensor_type, severity, status, message, opened_at)
-     SELECT 'co2-high', 'burst-' || i, 'site-' || (i % 5), 'zone-' || (i % 40), 'co2', 'warning', 'open',
+     SELECT 'co2-high', $2 || '-' || i, 'site-' || (i % 5), 'zone-' || (i % 40), 'co2', 'warning', 'open',
             'co2 above 1000 ppm', now() - interval '1 minute'
        FROM generate_series(1, $1::int) AS i`,
-    [n],
+    [n, prefix],
   );
   const committedMs = Date.now();
-  log(`burst: ${fmt(n)} alerts committed in ${((committedMs - before) / 1000).toFixed(1)} s; draining...`);
+  log(
+    `${prefix}: ${fmt(n)} alerts committed in ${((committedMs - before) / 1000).toFixed(1)} s; draining...`,
+  );
   const { rows } = await pool.query<{ id: string }>(
-    `SELECT transition_id::text AS id FROM notification_transitions WHERE alert->>'device_id' LIKE 'burst-%'`,
+    `SELECT transition_id::text AS id FROM notification_transitions WHERE alert->>'device_id' LIKE $1`,
+    [`${prefix}-%`],
   );
   const ids = rows.map((r) => r.id);
   const received = (): number => ids.filter((id) => sink.firstArrival.has(id)).length;
   let lastLog = Date.now();
   const drained = await waitUntil(async () => {
-    const counts = await deliveredCounts(pool, 'burst-%');
+    const counts = await deliveredCounts(pool, `${prefix}-%`);
     const done = [...counts.values()].filter((c) => c >= n).length === channels && received() >= n;
     if (Date.now() - lastLog >= 5_000) {
       lastLog = Date.now();
-      log(`burst: ${[...counts].map(([c, k]) => `${c} ${fmt(k)}`).join(', ')} delivered`);
+      log(`${prefix}: ${[...counts].map(([c, k]) => `${c} ${fmt(k)}`).join(', ')} delivered`);
     }
     return done;
   }, 300_000);
@@ -307,7 +312,7 @@ async function runBurst(
       rate: perSecond(arrivals.length, committedMs, last),
       lastS: (last - committedMs) / 1000,
     },
-    channels: (await channelFigures(pool, 'burst-%')).map((f) => ({
+    channels: (await channelFigures(pool, `${prefix}-%`)).map((f) => ({
       channel: f.channel,
       delivered: f.delivered,
       rate: perSecond(f.delivered, committedMs, f.lastDeliveredMs),
@@ -325,7 +330,8 @@ interface Results {
   probeChannels: ChannelFigures[];
   sink: WebhookSink['stats'];
   rssMaxMiB: number;
-  burst?: BurstFigures;
+  /** the burst with the readings going on, then with them stopped */
+  bursts: { label: string; figures: BurstFigures }[];
   alertmanager: boolean;
   loadAverage: [number, number];
 }
@@ -406,18 +412,35 @@ async function main(): Promise<void> {
     );
     const probeChannels = await channelFigures(pool, 'probe-%');
 
-    const burstFigures = burst > 0 ? await runBurst(pool, sink, burst, am ? 2 : 1) : undefined;
+    const bursts: Results['bursts'] = [];
+    const channels = am ? 2 : 1;
+    if (burst > 0) {
+      log(`phase 2: ${fmt(burst)} alerts at once, readings going on...`);
+      bursts.push({
+        label: 'readings going on',
+        figures: await runBurst(pool, sink, burst, channels, 'burst'),
+      });
+    }
+    const backgroundFigures = await background.stop();
+    if (burst > 0) {
+      log(`phase 2 again: ${fmt(burst)} alerts at once, readings stopped...`);
+      await waitUntil(async () => (await topicSize(topic)) <= (await applied(pool, group, topic)), 60_000);
+      bursts.push({
+        label: 'readings stopped',
+        figures: await runBurst(pool, sink, burst, channels, 'quiet'),
+      });
+    }
     clearInterval(rssTimer);
     results = {
       rate,
       ...(drainRate === undefined ? {} : { drainRate }),
-      background: await background.stop(),
+      background: backgroundFigures,
       lagAtEndOfPhase1,
       probes,
       probeChannels,
       sink: sink.stats,
       rssMaxMiB,
-      ...(burstFigures ? { burst: burstFigures } : {}),
+      bursts,
       alertmanager: am !== undefined,
       loadAverage: [loadAtStart, os.loadavg()[0] ?? NaN],
     };
@@ -457,10 +480,9 @@ function report(r: Results): void {
         `  transaction -> delivered_at on ${c.channel}: ${describeLatencies(c.latencies)} (${c.delivered} delivered)`,
     ),
   ];
-  if (r.burst) {
-    const b = r.burst;
+  for (const { label, figures: b } of r.bursts) {
     lines.push(
-      `phase 2: ${fmt(b.alerts)} alerts opened in one INSERT (${b.insertS.toFixed(1)} s), background readings going on` +
+      `phase 2, ${label}: ${fmt(b.alerts)} alerts opened in one INSERT (${b.insertS.toFixed(1)} s)` +
         (b.drained ? '' : ' - NOT fully drained within 5 min'),
       `  webhook receiver: ${fmt(b.webhook.received)} received, the last ${b.webhook.lastS.toFixed(1)} s after the commit: ` +
         `${fmt(b.webhook.rate)} notifications/s`,
