@@ -400,11 +400,16 @@ async function main(): Promise<void> {
       `phase 1: ${fmt(rate)} readings/s for ${phase1Ms / 1000} s, a probe every ${probeEveryMs / 1000} s...`,
     );
     background = startBackground(producer, topic, rate);
+    const channels = am ? 2 : 1;
     const sent = await sendProbes(probeProducer, topic, phase1Ms, probeEveryMs);
     const lagAtEndOfPhase1 = (await topicSize(topic)) - (await applied(pool, group, topic));
     const expectArrivals = async (): Promise<boolean> => {
       const recorded = await probeTransitions(pool);
-      return recorded.length >= sent.length && recorded.every((t) => sink.firstArrival.has(t.transitionId));
+      if (recorded.length < sent.length || !recorded.every((t) => sink.firstArrival.has(t.transitionId)))
+        return false;
+      // and marked delivered (just after the receiver's answer) on every channel, for delivered_at's figures
+      const counts = await deliveredCounts(pool, 'probe-%');
+      return counts.size === channels && [...counts.values()].every((n) => n >= recorded.length);
     };
     if (!(await waitUntil(expectArrivals, 60_000))) log('phase 1: not every probe arrived within 60 s');
     const probes = matchProbes(sent, await probeTransitions(pool), sink.firstArrival);
@@ -414,7 +419,6 @@ async function main(): Promise<void> {
     const probeChannels = await channelFigures(pool, 'probe-%');
 
     const bursts: Results['bursts'] = [];
-    const channels = am ? 2 : 1;
     if (burst > 0) {
       log(`phase 2: ${fmt(burst)} alerts at once, readings going on...`);
       bursts.push({
