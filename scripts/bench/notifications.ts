@@ -394,7 +394,9 @@ async function main(): Promise<void> {
     const rate = fixedRate ?? Math.round((drainRate ?? 0) / 2);
     const pid = child.pid ?? 0;
     let rssMaxMiB = rssMiB(pid);
-    const rssTimer = setInterval(() => (rssMaxMiB = Math.max(rssMaxMiB, rssMiB(pid))), 1_000);
+    const rssTimer = setInterval(() => {
+      if (child?.exitCode === null) rssMaxMiB = Math.max(rssMaxMiB, rssMiB(pid)); // an exited one has no /proc entry
+    }, 1_000);
 
     log(
       `phase 1: ${fmt(rate)} readings/s for ${phase1Ms / 1000} s, a probe every ${probeEveryMs / 1000} s...`,
