@@ -4,7 +4,7 @@
 //   2. a raw COPY of the same rows into a table identical to raw_events,
 //   3. the processor (compiled CLI, its own process) draining the same backlog,
 // then a soak at half the processor's rate for latency (produce -> stored raw row) and memory (RSS).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import http from 'node:http';
@@ -447,6 +447,15 @@ async function main(): Promise<void> {
       postgres: postgresCpuSeconds() - pgCpuBefore,
     };
     log(`processor: ${fmt(procRate)} events/s`);
+    const drainRssMax = Math.max(...drainRss);
+    let soaked: Soak | undefined;
+    if (soakMs > 0) {
+      const rate = args['soak-rate'] ? Number(args['soak-rate']) : Math.round(procRate / 2);
+      soaked = { ...(await soak(topic, pool, group, child.pid ?? 0, rate, soakMs, total)), target: rate };
+    }
+    // The first processor goes before the traced drains: after a drain it still rolls the windows up for a
+    // while, and that work would be charged to whichever drain ran beside it.
+    await stopProcessor(child);
     log('the processor draining the same backlog again, tracing exported to a local OTLP receiver...');
     const exportsBefore = sink.stats.requests;
     const traced = await freshDrain(topic, total, sink.url, copy);
@@ -455,34 +464,23 @@ async function main(): Promise<void> {
     log('and once more without tracing, the same way, for the traced drain to be compared with...');
     const untracedAgain = await freshDrain(topic, total, undefined, copy);
     log(`processor without tracing, again: ${fmt(untracedAgain.rate)} events/s`);
-    results = {
-      total,
-      raw,
-      copy,
-      procRate,
-      drainS,
-      cpu,
-      drainRssMax: Math.max(...drainRss),
-      traced,
-      untracedAgain,
-    };
-
-    if (soakMs > 0) {
-      const rate = args['soak-rate'] ? Number(args['soak-rate']) : Math.round(procRate / 2);
-      results.soak = {
-        ...(await soak(topic, pool, group, child.pid ?? 0, rate, soakMs, total)),
-        target: rate,
-      };
-    }
+    results = { total, raw, copy, procRate, drainS, cpu, drainRssMax, traced, untracedAgain, soak: soaked };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopProcessor(child);
     await pool.end();
     await db.drop();
     sink.close();
     await withAdmin((a) => a.deleteTopics({ topics: [topic, `${topic}.dlq`] })).catch(() => undefined);
   }
   if (results) report(results);
+}
+
+/** SIGTERM, then its exit (at once when it has already exited). */
+async function stopProcessor(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 function report(r: Results): void {
