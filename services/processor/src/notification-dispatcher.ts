@@ -20,7 +20,9 @@ import {
   emptyBuckets,
   idempotencyKey,
   isRouted,
+  maxInFlight,
   planChannel,
+  waves,
   type Channel,
   type Delivery,
   type NotificationsConfig,
@@ -199,35 +201,53 @@ function channelWorker(
       channel.name,
       plan.held.map((h) => ({ transitionId: h.item.transition.transitionId, untilMs: h.untilMs })),
     );
-    for (const message of plan.messages) {
+    for (const wave of waves(plan.messages, maxInFlight(channel))) {
       // The receiver is failing: the rest waits for the next pass instead of each timing out now.
-      if (!(await sendOne(c, message))) return { due: due.length, failing: true };
+      if (!(await sendWave(c, wave))) return { due: due.length, failing: true };
     }
     return { due: due.length, failing: false };
   }
 
   /**
-   * Sends one message and records the outcome; false after a failure that may pass, or when the dispatcher
-   * is stopping (the post in flight is abandoned unmarked: still pending, sent again by the next leader).
+   * Sends a wave of messages at once and records the outcomes, the delivered ones in one statement; false
+   * after a failure that may pass, or when the dispatcher is stopping (a post cut short is left unmarked:
+   * still pending, sent again by the next leader under the same key).
    */
-  async function sendOne(c: PoolClient, message: readonly Delivery[]): Promise<boolean> {
-    const ids = message.map((d) => d.transition.transitionId);
-    let digest: string | null;
-    try {
-      digest = await sender.send(message, now(), deps.stopSignal);
-    } catch (err) {
-      if (deps.stopSignal?.aborted) return false;
-      await recordFailure(c, message, err);
-      return err instanceof DeliveryError && err.permanent;
-    }
+  async function sendWave(c: PoolClient, wave: readonly (readonly Delivery[])[]): Promise<boolean> {
+    const results = await Promise.all(
+      wave.map(async (message) => {
+        try {
+          return { message, digest: await sender.send(message, now(), deps.stopSignal) };
+        } catch (err) {
+          return { message, err };
+        }
+      }),
+    );
     const sentMs = now();
-    // A failure here leaves the rows pending: the next leader sends them again under the same keys.
-    await markDelivered(c, channel.name, ids, digest);
-    metrics.notificationsSent.inc(label, message.length);
-    for (const d of message) {
-      metrics.notificationLatency.observe(label, (sentMs - d.transition.createdAtMs) / 1000);
+    const delivered = results.filter((r) => !('err' in r));
+    // One statement per digest key (plain messages share null). A failure here leaves the rows pending.
+    const byDigest = new Map<string | null, string[]>();
+    for (const r of delivered) {
+      const digest = 'digest' in r ? (r.digest ?? null) : null;
+      const ids = byDigest.get(digest) ?? [];
+      ids.push(...r.message.map((d) => d.transition.transitionId));
+      byDigest.set(digest, ids);
     }
-    return true;
+    for (const [digest, ids] of byDigest) await markDelivered(c, channel.name, ids, digest);
+    for (const { message } of delivered) {
+      metrics.notificationsSent.inc(label, message.length);
+      for (const d of message) {
+        metrics.notificationLatency.observe(label, (sentMs - d.transition.createdAtMs) / 1000);
+      }
+    }
+    if (deps.stopSignal?.aborted) return false; // what failed was cut short by the stop, not the receiver
+    let passing = true;
+    for (const r of results) {
+      if (!('err' in r)) continue;
+      await recordFailure(c, r.message, r.err);
+      if (!(r.err instanceof DeliveryError && r.err.permanent)) passing = false;
+    }
+    return passing;
   }
 
   /** A failed attempt: backoff or dead per delivery (dead at once when the request itself was refused). */

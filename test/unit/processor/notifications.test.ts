@@ -12,6 +12,7 @@ import {
   fit,
   idempotencyKey,
   isRouted,
+  maxInFlight,
   parseNotificationsConfig,
   planChannel,
   quietUntil,
@@ -19,6 +20,7 @@ import {
   signWebhook,
   slackBody,
   verifyWebhook,
+  waves,
   webhookBody,
   type Channel,
   type Delivery,
@@ -353,6 +355,51 @@ describe('rate limits and digests', () => {
     expect(plan.held.map((h) => [h.item.transition.transitionId, h.untilMs])).toEqual([
       ['1', Date.UTC(2026, 0, 6, 6)],
     ]);
+  });
+});
+
+describe('waves', () => {
+  // Transition n of alert a, as a one-delivery message.
+  const msg = (alert: number, n: number): Delivery[] => [
+    delivery(transition({ alert_id: alert }, 'opened', String(n))),
+  ];
+  const shape = (ws: Delivery[][][]) => ws.map((w) => w.map((m) => m.map((d) => d.transition.transitionId)));
+
+  it('sends up to the limit at once, in order', () => {
+    const messages = [1, 2, 3, 4, 5].map((a) => msg(a, a));
+    expect(shape(waves(messages, 2))).toEqual([[['1'], ['2']], [['3'], ['4']], [['5']]]);
+    expect(shape(waves(messages, 8))).toEqual([[['1'], ['2'], ['3'], ['4'], ['5']]]);
+    expect(waves([], 8)).toEqual([]);
+  });
+
+  it("never puts two transitions of one alert in a wave: the second waits for the first's answer", () => {
+    // Alert 1 opened (t1) and resolved (t3); a digest holding alerts 2 and 1 (t4) follows.
+    const digest = [...msg(2, 40), ...msg(1, 41)];
+    const messages = [msg(1, 1), msg(2, 2), msg(1, 3), digest, msg(5, 5)];
+    expect(shape(waves(messages, 8))).toEqual([[['1'], ['2']], [['3']], [['40', '41'], ['5']]]);
+  });
+
+  it('is one at a time for Alertmanager (one post per pass), 8 for a webhook and 4 for e-mail by default', () => {
+    const config = parseNotificationsConfig({
+      channels: [
+        { name: 'am', type: 'alertmanager', url: 'http://127.0.0.1:9093' },
+        { name: 'hook', type: 'webhook', url: 'http://127.0.0.1:1/x' },
+        { name: 'hook-2', type: 'webhook', url: 'http://127.0.0.1:1/x', max_in_flight: 2 },
+        {
+          name: 'mail',
+          type: 'email',
+          smtp: { host: 'mail', port: 587, tls: 'starttls' },
+          from: 'tp@example.com',
+          to: ['ops@example.com'],
+        },
+      ],
+    });
+    if (!config.ok) throw new Error(config.problems.join('; '));
+    expect(config.config.channels.map(maxInFlight)).toEqual([1, 8, 2, 4]);
+    const refused = parseNotificationsConfig({
+      channels: [{ name: 'hook', type: 'webhook', url: 'http://127.0.0.1:1/x', max_in_flight: 0 }],
+    });
+    expect(refused.ok).toBe(false);
   });
 });
 

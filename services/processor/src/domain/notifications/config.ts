@@ -90,6 +90,8 @@ export const webhookChannelSchema = z.strictObject({
   secret_env: envName.optional(),
   quiet_hours: quietHoursSchema.optional(),
   rate_limit: rateLimitSchema.optional(),
+  /** Requests in flight at once; never two for the same alert, so a receiver sees its transitions in order. */
+  max_in_flight: z.number().int().min(1).max(64).default(8),
 });
 
 /**
@@ -111,6 +113,8 @@ export const emailChannelSchema = z.strictObject({
   to: z.array(z.string().min(3)).min(1),
   quiet_hours: quietHoursSchema.optional(),
   rate_limit: rateLimitSchema.optional(),
+  /** SMTP sessions at once (each message its own); never two for the same alert. */
+  max_in_flight: z.number().int().min(1).max(64).default(4),
 });
 
 export const channelSchema = z.discriminatedUnion('type', [

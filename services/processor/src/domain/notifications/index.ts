@@ -31,7 +31,7 @@ export {
   type EmailContent,
   type WebhookNotification,
 } from './payloads';
-export { planChannel } from './plan';
+export { maxInFlight, planChannel, waves } from './plan';
 export { localSecondOfDay, quietUntil } from './quiet-hours';
 export { emptyBuckets, fit, planRate, type BucketLevel, type Buckets, type RatePlan } from './rate-limit';
 export { isRouted, routeMatches } from './routing';

@@ -27,3 +27,30 @@ export function planChannel(
   const rated = planRate(open, (d) => d.transition.alert.device_id, channel.rate_limit, buckets, nowMs);
   return { messages: rated.messages, held: [...held, ...rated.held] };
 }
+
+/** How many messages a channel sends at once: Alertmanager gets one post per pass anyway. */
+export const maxInFlight = (channel: Channel): number =>
+  channel.type === 'alertmanager' ? 1 : channel.max_in_flight;
+
+/**
+ * The messages of a pass in waves sent concurrently, in their order: a wave holds at most `limit` messages
+ * and never two about the same alert, so an alert's transitions (opened, then resolved) reach the receiver
+ * one after the other, each after the previous one was answered.
+ */
+export function waves<M extends readonly Delivery[]>(messages: readonly M[], limit: number): M[][] {
+  const out: M[][] = [];
+  let wave: M[] = [];
+  let alerts = new Set<number>();
+  for (const message of messages) {
+    const ids = message.map((d) => d.transition.alert.alert_id);
+    if (wave.length >= limit || ids.some((id) => alerts.has(id))) {
+      out.push(wave);
+      wave = [];
+      alerts = new Set();
+    }
+    wave.push(message);
+    for (const id of ids) alerts.add(id);
+  }
+  if (wave.length > 0) out.push(wave);
+  return out;
+}
