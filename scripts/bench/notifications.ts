@@ -42,6 +42,7 @@ import { startAlertmanager, startWebhookSink, type WebhookSink } from './notific
 
 const HELP = `Usage: npm run bench:notifications -- [--duration 2m] [--rate N] [--backlog 200000]
                                    [--probe-every 2s] [--burst 10000] [--poll-interval 500ms]
+                                   [--serial-hook]
 
   --duration       length of phase 1, readings at the soak's rate with probes among them (default 2m)
   --rate           readings/s in the background (default: half the processor's drain rate of --backlog,
@@ -53,9 +54,12 @@ const HELP = `Usage: npm run bench:notifications -- [--duration 2m] [--rate N] [
   --burst          alerts opened in one transaction in phase 2, once with the readings going on, then
                    again once they stopped and were applied (default 10000; 0 skips phase 2)
   --poll-interval  the notifications configuration's poll_interval (default: the processor's, 500ms)
+  --serial-hook    also a second signed webhook channel, hook-serial, with max_in_flight 1 (one request at
+                   a time) to a receiver of its own: both dispatchers side by side under the same load
 
-A webhook channel signed with a secret posts to a receiver on 127.0.0.1; an Alertmanager channel is added
-when ${'/usr/bin/prometheus-alertmanager'} (or ALERTMANAGER_BIN) exists. Both route co2-high only.`;
+A webhook channel signed with a secret (max_in_flight: the default, 8) posts to a receiver on 127.0.0.1; an
+Alertmanager channel is added when ${'/usr/bin/prometheus-alertmanager'} (or ALERTMANAGER_BIN) exists. All
+route co2-high only.`;
 
 const { values: args } = parseArgs({
   options: {
@@ -65,6 +69,7 @@ const { values: args } = parseArgs({
     'probe-every': { type: 'string', default: '2s' },
     burst: { type: 'string', default: '10000' },
     'poll-interval': { type: 'string' },
+    'serial-hook': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -330,6 +335,7 @@ interface Results {
   probes: ProbeLatencies;
   probeChannels: ChannelFigures[];
   sink: WebhookSink['stats'];
+  serialSink?: WebhookSink['stats'];
   rssMaxMiB: number;
   /** the burst with the readings going on, then with them stopped */
   bursts: { label: string; figures: BurstFigures }[];
@@ -352,8 +358,9 @@ async function main(): Promise<void> {
   migrateDatabase(db.url);
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   const sink = await startWebhookSink(SECRET);
+  const serialSink = args['serial-hook'] ? await startWebhookSink(SECRET) : undefined;
   const am = await startAlertmanager();
-  log(am ? `Alertmanager on ${am.url}` : 'no Alertmanager installed: the webhook channel only');
+  log(am ? `Alertmanager on ${am.url}` : 'no Alertmanager installed: webhook channels only');
   const configDir = await mkdtemp(path.join(os.tmpdir(), 'tp-bench-notify-'));
   const configFile = path.join(configDir, 'notifications.yaml');
   const routes = [{ rules: ['co2-high'] }];
@@ -363,6 +370,18 @@ async function main(): Promise<void> {
       ...(args['poll-interval'] ? { poll_interval: args['poll-interval'] } : {}),
       channels: [
         { name: 'hook', type: 'webhook', url: sink.url, secret_env: 'HOOK_SECRET', routes },
+        ...(serialSink
+          ? [
+              {
+                name: 'hook-serial',
+                type: 'webhook',
+                url: serialSink.url,
+                secret_env: 'HOOK_SECRET',
+                max_in_flight: 1,
+                routes,
+              },
+            ]
+          : []),
         ...(am ? [{ name: 'am', type: 'alertmanager', url: am.url, resend_interval: '10m', routes }] : []),
       ],
     }),
@@ -402,7 +421,7 @@ async function main(): Promise<void> {
       `phase 1: ${fmt(rate)} readings/s for ${phase1Ms / 1000} s, a probe every ${probeEveryMs / 1000} s...`,
     );
     background = startBackground(producer, topic, rate);
-    const channels = am ? 2 : 1;
+    const channels = 1 + (am ? 1 : 0) + (serialSink ? 1 : 0);
     const sent = await sendProbes(probeProducer, topic, phase1Ms, probeEveryMs);
     const lagAtEndOfPhase1 = (await topicSize(topic)) - (await applied(pool, group, topic));
     const expectArrivals = async (): Promise<boolean> => {
@@ -446,6 +465,7 @@ async function main(): Promise<void> {
       probes,
       probeChannels,
       sink: sink.stats,
+      ...(serialSink ? { serialSink: serialSink.stats } : {}),
       rssMaxMiB,
       bursts,
       alertmanager: am !== undefined,
@@ -457,6 +477,7 @@ async function main(): Promise<void> {
     await Promise.all([producer.disconnect(), probeProducer.disconnect()]);
     await pool.end();
     await sink.close();
+    await serialSink?.close();
     await am?.stop();
     await db.drop();
     await rm(configDir, { recursive: true, force: true });
@@ -480,6 +501,12 @@ function report(r: Results): void {
     `  probes sent ${p.sent}, transitions recorded ${p.recorded}, received at the webhook ${p.received}, ` +
       `missing ${p.missing}, unexpected ${p.unexpected}; webhook requests ${r.sink.requests}, ` +
       `bad signatures ${r.sink.badSignature}, repeats ${r.sink.duplicates}`,
+    ...(r.serialSink
+      ? [
+          `  hook-serial's receiver: requests ${r.serialSink.requests}, bad signatures ${r.serialSink.badSignature}, ` +
+            `repeats ${r.serialSink.duplicates}`,
+        ]
+      : []),
     `  transition's transaction -> webhook receiver: ${describeLatencies(p.transactionToReceiver)}`,
     `  probe's produce -> webhook receiver:          ${describeLatencies(p.produceToReceiver)}`,
     ...r.probeChannels.map(
