@@ -31,15 +31,20 @@ import {
   uid,
   withAdmin,
 } from './common.ts';
-import { durationMs, fmt, percentile } from './figures.ts';
+import { durationMs, fmt, median, percentile } from './figures.ts';
 
 const HELP = `Usage: npm run bench:processor -- [--backfill 24h] [--interval 30s] [--soak 5m] [--soak-rate N]
+                                [--rounds 1]
 
   --backfill   history the simulator preloads (default 24h; with 45 devices x 4 sensors every
                --interval 30s that is 518,400 events)
   --interval   simulated time between a device's reports in the backfill (default 30s)
   --soak       length of the half-rate run for latency and memory (default 5m; 0 skips it)
-  --soak-rate  events/s for the soak (default: half the processor's measured drain rate)`;
+  --soak-rate  events/s for the soak (default: half the processor's measured drain rate)
+  --rounds     rounds of the comparisons after the first (default 1): each round a bare COPY, an untraced
+               drain, a traced drain and an untraced one again, each into a fresh database, so that the
+               ratios are taken within a round and their medians over rounds (single drains of 10-30 s
+               move with whatever else the machine runs)`;
 
 const { values: args } = parseArgs({
   options: {
@@ -47,6 +52,7 @@ const { values: args } = parseArgs({
     interval: { type: 'string', default: '30s' },
     soak: { type: 'string', default: '5m' },
     'soak-rate': { type: 'string' },
+    rounds: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -55,6 +61,11 @@ if (args.help) {
   process.exit(0);
 }
 const soakMs = args.soak === '0' ? 0 : durationMs(args.soak);
+const rounds = Number(args.rounds);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
+  console.error(`--rounds: expected a whole number from 1 to 20, got ${JSON.stringify(args.rounds)}`);
+  process.exit(2);
+}
 const log = (msg: string): void => console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${msg}`);
 
 /** A local OTLP/HTTP receiver that accepts and counts trace exports (the "local collector"). */
@@ -213,7 +224,14 @@ interface Copy {
   pgCpu: number;
 }
 
-async function rawCopy(messages: readonly Kept[]): Promise<Copy> {
+/** The rows of the COPY baseline as CSV lines, and the event-time range they span. */
+interface CopyRows {
+  csv: string[];
+  minMs: number;
+  maxMs: number;
+}
+
+function copyRows(messages: readonly Kept[]): CopyRows {
   const csv: string[] = [];
   let minMs = Infinity;
   let maxMs = -Infinity;
@@ -238,6 +256,10 @@ async function rawCopy(messages: readonly Kept[]): Promise<Copy> {
       ].join(',') + '\n',
     );
   }
+  return { csv, minMs, maxMs };
+}
+
+async function rawCopy({ csv, minMs, maxMs }: CopyRows): Promise<Copy> {
   const db = await scratchDatabase();
   migrateDatabase(db.url);
   await createDayPartitions(db.url, minMs, maxMs);
@@ -255,7 +277,7 @@ async function rawCopy(messages: readonly Kept[]): Promise<Copy> {
     await client.query('COMMIT');
     const elapsed = (Date.now() - started) / 1000;
     const pgCpu = postgresCpuSeconds() - pgCpuBefore;
-    return { rate: messages.length / elapsed, elapsed, minMs, maxMs, pgCpu };
+    return { rate: csv.length / elapsed, elapsed, minMs, maxMs, pgCpu };
   } finally {
     await client.end();
     await db.drop();
@@ -362,7 +384,7 @@ async function freshDrain(
   total: number,
   otlpUrl: string | undefined,
   range: { minMs: number; maxMs: number },
-): Promise<{ rate: number; exports?: number }> {
+): Promise<Drain> {
   const db = await scratchDatabase();
   migrateDatabase(db.url);
   await createDayPartitions(db.url, range.minMs, range.maxMs);
@@ -378,11 +400,22 @@ async function freshDrain(
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   try {
     const ready = await waitReady(port);
+    const pgCpuBefore = postgresCpuSeconds();
+    const procCpuBefore = cpuSeconds(child.pid ?? 0);
+    let rssMax = 0;
     while ((await applied(pool, group, topic)) < total) {
+      rssMax = Math.max(rssMax, rssMiB(child.pid ?? 0));
       if (Date.now() - ready > 600_000) throw new Error('fresh drain incomplete after 10 min');
       await sleep(250);
     }
-    return { rate: total / ((Date.now() - ready) / 1000) };
+    return {
+      rate: total / ((Date.now() - ready) / 1000),
+      cpu: {
+        processor: cpuSeconds(child.pid ?? 0) - procCpuBefore,
+        postgres: postgresCpuSeconds() - pgCpuBefore,
+      },
+      rssMax,
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -391,16 +424,34 @@ async function freshDrain(
   }
 }
 
+/** One drain of the backlog: its rate, the CPU seconds it cost the processor and PostgreSQL, its max RSS. */
+interface Drain {
+  rate: number;
+  cpu: { processor: number; postgres: number };
+  rssMax: number;
+  exports?: number;
+}
+
+/** A round of the comparisons, each into a fresh database: COPY, untraced, traced, untraced again. */
+interface Round {
+  copy: Copy;
+  drain: Drain;
+  traced: Drain;
+  untracedAgain: Drain;
+}
+
 interface Results {
   total: number;
+  /** Rounds after the first (--rounds), for the medians. */
+  more: Round[];
   raw: { rate: number };
   copy: Copy;
   procRate: number;
   drainS: number;
   cpu: { processor: number; postgres: number };
   drainRssMax: number;
-  traced: { rate: number; exports?: number };
-  untracedAgain: { rate: number };
+  traced: Drain;
+  untracedAgain: Drain;
   soak?: Soak;
 }
 
@@ -415,8 +466,9 @@ async function main(): Promise<void> {
   const { kept } = await consumeAll(topic, total, true);
 
   log('baseline 2: a bare COPY of the same rows into raw_events (same partitions, indexes, trigger)...');
-  const copy = await rawCopy(kept);
+  const rows = copyRows(kept);
   kept.length = 0;
+  const copy = await rawCopy(rows);
   log(`raw COPY: ${fmt(copy.rate)} rows/s`);
 
   const db = await scratchDatabase();
@@ -464,7 +516,24 @@ async function main(): Promise<void> {
     log('and once more without tracing, the same way, for the traced drain to be compared with...');
     const untracedAgain = await freshDrain(topic, total, undefined, copy);
     log(`processor without tracing, again: ${fmt(untracedAgain.rate)} events/s`);
-    results = { total, raw, copy, procRate, drainS, cpu, drainRssMax, traced, untracedAgain, soak: soaked };
+    const more: Round[] = [];
+    for (let r = 2; r <= rounds; r += 1) {
+      log(`round ${r} of ${rounds}: a bare COPY, an untraced drain, a traced one, an untraced one again...`);
+      more.push(await round(topic, total, sink, rows));
+    }
+    results = {
+      total,
+      more,
+      raw,
+      copy,
+      procRate,
+      drainS,
+      cpu,
+      drainRssMax,
+      traced,
+      untracedAgain,
+      soak: soaked,
+    };
   } finally {
     await stopProcessor(child);
     await pool.end();
@@ -473,6 +542,57 @@ async function main(): Promise<void> {
     await withAdmin((a) => a.deleteTopics({ topics: [topic, `${topic}.dlq`] })).catch(() => undefined);
   }
   if (results) report(results);
+}
+
+/** A round after the first: each of its four runs into a fresh database, one after the other. */
+async function round(
+  topic: string,
+  total: number,
+  sink: { url: string; stats: { requests: number } },
+  rows: CopyRows,
+): Promise<Round> {
+  const copy = await rawCopy(rows);
+  const drain = await freshDrain(topic, total, undefined, copy);
+  const exportsBefore = sink.stats.requests;
+  const traced = await freshDrain(topic, total, sink.url, copy);
+  traced.exports = sink.stats.requests - exportsBefore;
+  const untracedAgain = await freshDrain(topic, total, undefined, copy);
+  log(
+    `COPY ${fmt(copy.rate)} rows/s; processor ${fmt(drain.rate)} events/s (${(drain.rate / copy.rate).toFixed(2)}x); ` +
+      `traced ${fmt(traced.rate)}, untraced again ${fmt(untracedAgain.rate)} ` +
+      `(${(traced.rate / untracedAgain.rate).toFixed(2)}x)`,
+  );
+  return { copy, drain, traced, untracedAgain };
+}
+
+/** The per-round table and the medians of the ratios taken within each round. */
+function roundLines(all: Round[], total: number): string[] {
+  const per100k = (seconds: number): string => ((seconds * 1e5) / total).toFixed(2);
+  const copyRatios = all.map((r) => r.drain.rate / r.copy.rate);
+  const traceRatios = all.map((r) => r.traced.rate / r.untracedAgain.rate);
+  const traceCpu = all.map((r) => r.traced.cpu.processor / r.untracedAgain.cpu.processor);
+  const rss = all.flatMap((r) => [r.drain.rssMax, r.untracedAgain.rssMax]);
+  return [
+    '',
+    `${all.length} rounds, each run into a fresh database (CPU seconds per 100,000 events: processor / its PostgreSQL):`,
+    '',
+    '| round | bare COPY rows/s | processor events/s | ratio | CPU | traced | untraced again | ratio | CPU traced / untraced | max RSS MiB |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...all.map(
+      (r, i) =>
+        `| ${i + 1} | ${fmt(r.copy.rate)} | ${fmt(r.drain.rate)} | ${(r.drain.rate / r.copy.rate).toFixed(2)}x | ` +
+        `${per100k(r.drain.cpu.processor)} / ${per100k(r.drain.cpu.postgres)} | ${fmt(r.traced.rate)} | ` +
+        `${fmt(r.untracedAgain.rate)} | ${(r.traced.rate / r.untracedAgain.rate).toFixed(2)}x | ` +
+        `${per100k(r.traced.cpu.processor)} / ${per100k(r.untracedAgain.cpu.processor)} | ` +
+        `${r.drain.rssMax.toFixed(0)}, ${r.traced.rssMax.toFixed(0)}, ${r.untracedAgain.rssMax.toFixed(0)} |`,
+    ),
+    '',
+    `medians over ${all.length} rounds: processor ${median(copyRatios).toFixed(2)}x the bare COPY ` +
+      `(${Math.min(...copyRatios).toFixed(2)}-${Math.max(...copyRatios).toFixed(2)}); traced ` +
+      `${median(traceRatios).toFixed(2)}x untraced (${Math.min(...traceRatios).toFixed(2)}-` +
+      `${Math.max(...traceRatios).toFixed(2)}), ${median(traceCpu).toFixed(2)}x its CPU; ` +
+      `max RSS of the untraced drains ${Math.max(...rss).toFixed(0)} MiB`,
+  ];
 }
 
 /** SIGTERM, then its exit (at once when it has already exited). */
@@ -503,6 +623,15 @@ function report(r: Results): void {
       `${(r.traced.rate / r.untracedAgain.rate).toFixed(2)}x the untraced drain run the same way just after it ` +
       `(${fmt(r.untracedAgain.rate)} events/s; ${r.traced.exports} exports received)`,
   ];
+  if (r.more.length > 0) {
+    const first: Round = {
+      copy: r.copy,
+      drain: { rate: r.procRate, cpu: r.cpu, rssMax: r.drainRssMax },
+      traced: r.traced,
+      untracedAgain: r.untracedAgain,
+    };
+    lines.push(...roundLines([first, ...r.more], r.total));
+  }
   if (r.soak) {
     const l = r.soak.latencies;
     const rss = r.soak.rss;
