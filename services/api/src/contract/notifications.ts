@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANNEL_NAME_RE, CHANNEL_NAME_RULE } from '@telemetry-pulse/shared/core';
 import { cursorParam, csvEnumParam, instant, limitParam, page } from './common';
 
 export const NOTIFICATION_STATUSES = ['pending', 'delivered', 'dead', 'skipped'] as const;
@@ -29,7 +30,13 @@ export type Notification = z.infer<typeof notificationSchema>;
 
 export const notificationsQuery = z.strictObject({
   status: csvEnumParam(NOTIFICATION_STATUSES, 'Statuses').optional(),
-  channel: z.string().min(1).max(64).optional().describe('Only this channel.'),
+  channel: z
+    .string()
+    .regex(CHANNEL_NAME_RE, CHANNEL_NAME_RULE)
+    .optional()
+    .describe(
+      "Only this channel (a name as NOTIFICATIONS_CONFIG allows it: 1-64 of a-z, 0-9, '.', '_', '-').",
+    ),
   cursor: cursorParam,
   limit: limitParam(),
 });

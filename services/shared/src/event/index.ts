@@ -4,3 +4,4 @@ export * from './printable';
 export * from './schema';
 export * from './topics';
 export * from './severity';
+export * from './notification-channel';

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { ALERT_SEVERITIES, parseDurationMs } from '@telemetry-pulse/shared/core';
+import {
+  ALERT_SEVERITIES,
+  CHANNEL_NAME_RE,
+  CHANNEL_NAME_RULE,
+  parseDurationMs,
+} from '@telemetry-pulse/shared/core';
 
 /**
  * The NOTIFICATIONS_CONFIG file: channels, each with its routes, retry policy and (webhooks) quiet hours and
@@ -62,9 +67,7 @@ export const rateLimitSchema = z.strictObject({
 export type RateLimit = z.infer<typeof rateLimitSchema>;
 
 const channelCommon = {
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, {
-    message: 'must be 1-64 lower-case letters, digits, ".", "_" or "-"',
-  }),
+  name: z.string().regex(CHANNEL_NAME_RE, { message: CHANNEL_NAME_RULE }),
   routes: z.array(routeSchema).min(1).default([{}]),
   retry: retrySchema.default({ base: 1000, max: 300_000, max_attempts: 15 }),
   timeout: duration(1).default(10_000),
