@@ -16,12 +16,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import {
-  BROKERS,
   ROOT,
   cpuSeconds,
   freePort,
+  kafka,
   scratchDatabase,
   sleep,
   stopChild,
@@ -69,11 +68,7 @@ function reading(i: number, now: number): Reading {
 }
 
 async function rawLoop(topic: string, batch: number, seconds: number): Promise<{ eventsPerSec: number }> {
-  const producer = new Kafka({
-    clientId: 'bench-ingest-raw',
-    brokers: BROKERS,
-    logLevel: logLevel.NOTHING,
-  }).producer({
+  const producer = kafka('bench-ingest-raw').producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
@@ -233,7 +228,7 @@ async function main(): Promise<void> {
   const connections = Number(values.connections);
   const singleRate = Number(values['single-rate']);
   const topic = uid('bench.ingest');
-  const admin = new Kafka({ clientId: 'bench-ingest', brokers: BROKERS, logLevel: logLevel.NOTHING }).admin();
+  const admin = kafka('bench-ingest').admin();
   await admin.connect();
   await admin.createTopics({
     topics: [{ topic, numPartitions: Number(values.partitions) }],
