@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SENSOR_RANGES, SENSOR_TYPES, type SensorType } from './sensor';
 import { hexPreview, invalidUtf8Offset, printableText } from './printable';
-import { parseEpochMillis, parseIsoTimestamp } from './timestamp';
+import { MAX_EVENT_MS, MIN_EVENT_MS, isoTimestampMs, parseEpochMillis, parseIsoTimestamp } from './timestamp';
 
 /** Messages larger than this are refused before JSON parsing (a v1 event is ~250 bytes). */
 export const MAX_EVENT_BYTES = 16 * 1024;
@@ -184,13 +184,17 @@ export function acceptWellFormedEvent(o: Record<string, unknown>): TelemetryEven
     if (typeof unit !== 'string' || unit.length > 16 || !PRINTABLE_RE.test(unit)) return null;
   }
   if (schema_version !== undefined && schema_version !== 1) return null;
-  const ts =
-    typeof ts_event === 'string'
-      ? parseIsoTimestamp(ts_event)
-      : typeof ts_event === 'number'
-        ? parseEpochMillis(ts_event)
-        : null;
-  if (ts === null || !ts.ok) return null;
+  let tsEventMs: number;
+  if (typeof ts_event === 'string') {
+    tsEventMs = isoTimestampMs(ts_event);
+    if (!(tsEventMs >= MIN_EVENT_MS && tsEventMs < MAX_EVENT_MS)) return null;
+  } else if (typeof ts_event === 'number') {
+    const ts = parseEpochMillis(ts_event);
+    if (!ts.ok) return null;
+    tsEventMs = ts.ms;
+  } else {
+    return null;
+  }
   return {
     eventId: event_id.toLowerCase(),
     deviceId: device_id,
@@ -198,7 +202,7 @@ export function acceptWellFormedEvent(o: Record<string, unknown>): TelemetryEven
     zoneId: zone_id,
     sensorType: sensor_type as SensorType,
     value,
-    tsEventMs: ts.ms,
+    tsEventMs,
     unit: unit ?? null,
   };
 }
