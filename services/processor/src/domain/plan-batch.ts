@@ -75,7 +75,7 @@ export function validateRecords(
 }
 
 export interface ClassifiedBatch {
-  /** One reading per event id (first occurrence wins), sorted by event id for a stable lock order. */
+  /** One reading per event id (first occurrence wins), in offset order. */
   readonly accepted: AcceptedReading[];
   /** Same event id more than once inside this batch. */
   readonly duplicatesInBatch: number;
@@ -115,8 +115,5 @@ export function classifyBatch(
       current = advanceOnReadings(current, clockMs, policy);
     }
   }
-  const accepted = [...seen.values()].sort((a, b) =>
-    a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0,
-  );
-  return { accepted, duplicatesInBatch, clock: current };
+  return { accepted: [...seen.values()], duplicatesInBatch, clock: current };
 }

@@ -57,11 +57,7 @@ export function sampleVariance(agg: PartialAggregate): number | undefined {
 const SEP = '\u0000';
 
 export function windowKeyId(k: WindowKey): string {
-  return keyId(k.windowSeconds, k.siteId, k.zoneId, k.sensorType, k.windowStartMs);
-}
-
-function keyId(width: number, siteId: string, zoneId: string, sensorType: string, startMs: number): string {
-  return `${width}${SEP}${siteId}${SEP}${zoneId}${SEP}${sensorType}${SEP}${startMs}`;
+  return `${k.windowSeconds}${SEP}${k.siteId}${SEP}${k.zoneId}${SEP}${k.sensorType}${SEP}${k.windowStartMs}`;
 }
 
 interface Accumulator {
@@ -73,35 +69,58 @@ interface Accumulator {
   max: number;
 }
 
+/** One (site, zone, sensor)'s windows being accumulated: one map from window start per width. */
+interface SeriesWindows {
+  readonly widths: readonly { readonly seconds: number; readonly starts: Map<number, Accumulator> }[];
+}
+
 /**
  * Assigns each reading to one window per configured width and merges them, so a batch yields one
  * upsert per window however many readings it holds. Output is sorted by key, which gives every
  * transaction the same lock order on the aggregate rows (no deadlocks between processors).
- * (Accumulated in place, in reading order, so the sums are the same as merging one reading at a time,
- * without the five objects per reading and width that cost the processor a tenth of its time.)
+ * (Accumulated in place, in reading order, so the sums are the same as merging one reading at a time.
+ * Each reading finds its window through maps keyed by the strings and numbers it already carries: the
+ * five objects per reading and width this once made cost the processor a tenth of its time, and the key
+ * string per reading and width that replaced them a twentieth.)
  */
 export function aggregateIntoWindows(
   events: readonly Pick<TelemetryEvent, 'siteId' | 'zoneId' | 'sensorType' | 'value' | 'tsEventMs'>[],
   windowSeconds: readonly number[],
 ): WindowAggregate[] {
-  const byKey = new Map<string, Accumulator>();
+  const sites = new Map<string, Map<string, Map<string, SeriesWindows>>>();
+  const accumulators: Accumulator[] = [];
   for (const e of events) {
-    for (const width of windowSeconds) {
-      const start = windowStartMs(e.tsEventMs, width * 1000);
-      const id = keyId(width, e.siteId, e.zoneId, e.sensorType, start);
-      let acc = byKey.get(id);
+    let zones = sites.get(e.siteId);
+    if (zones === undefined) {
+      zones = new Map();
+      sites.set(e.siteId, zones);
+    }
+    let sensors = zones.get(e.zoneId);
+    if (sensors === undefined) {
+      sensors = new Map();
+      zones.set(e.zoneId, sensors);
+    }
+    let series = sensors.get(e.sensorType);
+    if (series === undefined) {
+      series = { widths: windowSeconds.map((seconds) => ({ seconds, starts: new Map() })) };
+      sensors.set(e.sensorType, series);
+    }
+    const v = e.value;
+    for (const { seconds, starts } of series.widths) {
+      const start = windowStartMs(e.tsEventMs, seconds * 1000);
+      let acc = starts.get(start);
       if (acc === undefined) {
         const key: WindowKey = {
-          windowSeconds: width,
+          windowSeconds: seconds,
           siteId: e.siteId,
           zoneId: e.zoneId,
           sensorType: e.sensorType,
           windowStartMs: start,
         };
-        acc = { key, count: 0, sum: 0, sumSq: 0, min: e.value, max: e.value };
-        byKey.set(id, acc);
+        acc = { key, count: 0, sum: 0, sumSq: 0, min: v, max: v };
+        starts.set(start, acc);
+        accumulators.push(acc);
       }
-      const v = e.value;
       acc.count += 1;
       acc.sum += v;
       acc.sumSq += v * v;
@@ -109,7 +128,8 @@ export function aggregateIntoWindows(
       acc.max = Math.max(acc.max, v);
     }
   }
-  return [...byKey.entries()]
+  return accumulators
+    .map((a) => [windowKeyId(a.key), a] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, a]) => ({
       key: a.key,

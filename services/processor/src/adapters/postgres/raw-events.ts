@@ -98,9 +98,12 @@ export async function copyRawEvents(client: PoolClient, readings: readonly Accep
  */
 export async function insertRawEvents(
   client: PoolClient,
-  readings: readonly AcceptedReading[],
+  batch: readonly AcceptedReading[],
 ): Promise<Set<string>> {
-  if (readings.length === 0) return new Set();
+  if (batch.length === 0) return new Set();
+  // In key order: two transactions inserting the same ids take their index locks in the same order, so
+  // they wait for each other instead of deadlocking.
+  const readings = [...batch].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   const { rows } = await client.query<{ inserted: string[] | null }>(
     `WITH ins AS (
        INSERT INTO raw_events (${COLUMNS})
