@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { migrate, withTransaction } from '@telemetry-pulse/shared';
+import type { TelemetryEvent } from '@telemetry-pulse/shared/core';
+import { createAlertStore } from '../../services/processor/src/adapters/postgres/alerts';
 import {
   copyRawEvents,
   createRawEventWriter,
   insertRawEvents,
+  StoredIdInCopy,
 } from '../../services/processor/src/adapters/postgres/raw-events';
+import { applyBatch, type ApplyDeps, type BatchInput } from '../../services/processor/src/apply-batch';
 import type { AcceptedReading } from '../../services/processor/src/domain/plan-batch';
 import { createScratchDatabase, quietLogger, type ScratchDatabase } from '../support/infra';
 
 /**
  * The processor stores a batch's raw readings with one COPY and falls back to INSERT ... ON CONFLICT when
  * the COPY meets an id already stored. Both paths must store the same row for the same reading (the key
- * holds the event time, so a repeat written by the other path must collide), and a fallback must leave
- * the batch's transaction usable with every id stored once.
+ * holds the event time, so a repeat written by the other path must collide), and a fallback must store
+ * every id once: the failed COPY aborts its transaction and the batch is applied again with the INSERT.
  */
 describe('raw event writer: COPY with an INSERT fallback (real PostgreSQL)', () => {
   let db: ScratchDatabase;
@@ -96,7 +100,7 @@ describe('raw event writer: COPY with an INSERT fallback (real PostgreSQL)', () 
     expect(a[1]?.ts).toBe('2026-12-03T23:59:59.999000');
   });
 
-  it('a batch holding an id the INSERT stored falls back once, stores the rest once and keeps its transaction', async () => {
+  it('a COPY meeting a stored id aborts its transaction; the batch again with the INSERT stores the rest once', async () => {
     let fallbacks = 0;
     const writer = createRawEventWriter({
       insertBatchesAfterDuplicate: 2,
@@ -106,13 +110,13 @@ describe('raw event writer: COPY with an INSERT fallback (real PostgreSQL)', () 
     await withTransaction(pool, (c) => insertRawEvents(c, [earlier]));
 
     const batch = [reading(), { ...earlier, offset: String(nextOffset++) }, reading()];
-    const inserted = await withTransaction(pool, async (c) => {
-      const ids = await writer.write(c, batch);
-      // The transaction goes on after the failed COPY (the savepoint took only the COPY back).
-      await c.query('SELECT 1');
-      return ids;
-    });
+    const failed = withTransaction(pool, (c) => writer.write(c, batch));
+    await expect(failed).rejects.toBeInstanceOf(StoredIdInCopy);
+    await expect(failed).rejects.toMatchObject({ cause: { code: '23505' } });
     expect(fallbacks).toBe(1);
+    expect(await stored(batch.map((r) => r.eventId))).toBe(1); // the COPY's rows went with its transaction
+
+    const inserted = await withTransaction(pool, (c) => writer.write(c, batch, 'insert'));
     expect([...inserted].sort()).toEqual([batch[0]?.eventId, batch[2]?.eventId].sort());
     expect(await stored(batch.map((r) => r.eventId))).toBe(3);
     const counted = await pool.query<{ n: string }>('SELECT sum(events)::text AS n FROM raw_event_counts');
@@ -127,19 +131,72 @@ describe('raw event writer: COPY with an INSERT fallback (real PostgreSQL)', () 
     }
     expect(fallbacks).toBe(1);
     const third = [reading(), { ...earlier, offset: String(nextOffset++) }];
-    expect([...(await withTransaction(pool, (c) => writer.write(c, third)))]).toEqual([third[0]?.eventId]);
+    await expect(withTransaction(pool, (c) => writer.write(c, third))).rejects.toBeInstanceOf(StoredIdInCopy);
     expect(fallbacks).toBe(2);
     expect(await stored([earlier.eventId])).toBe(1);
   });
 
-  it('an id repeated inside one batch is stored once', async () => {
+  it('the INSERT stores an id repeated inside one batch once', async () => {
     const writer = createRawEventWriter();
     const r = reading();
     const ids = await withTransaction(pool, (c) =>
-      writer.write(c, [r, { ...r, offset: String(nextOffset++) }]),
+      writer.write(c, [r, { ...r, offset: String(nextOffset++) }], 'insert'),
     );
     expect([...ids]).toEqual([r.eventId]);
     expect(await stored([r.eventId])).toBe(1);
+  });
+
+  it('a processor batch holding readings stored before goes in through the INSERT, each reading once', async () => {
+    let fallbacks = 0;
+    const deps: ApplyDeps = {
+      pool,
+      windowSeconds: [300],
+      rollupSeconds: [],
+      rollupSourceSeconds: null,
+      lateness: { allowedLatenessMs: 120_000, horizonMs: 86_400_000, idleAfterMs: 30_000 },
+      alerts: createAlertStore([]),
+      rawEvents: createRawEventWriter({ onFallback: () => (fallbacks += 1) }),
+    };
+    const at = Date.UTC(2026, 11, 3, 11, 0, 0);
+    const event = (value: number): TelemetryEvent => ({
+      eventId: randomUUID(),
+      deviceId: 'dev-apply',
+      siteId: 'site-apply',
+      zoneId: 'zone-apply',
+      sensorType: 'co2',
+      value,
+      unit: 'ppm',
+      tsEventMs: at,
+    });
+    const input = (events: readonly TelemetryEvent[], first: number): BatchInput => ({
+      group: 'g-apply',
+      topic: 't-apply',
+      partition: 0,
+      firstOffset: String(first),
+      lastOffset: String(first + events.length - 1),
+      highWatermark: String(first + events.length),
+      valid: events.map((e, i) => ({ event: e, offset: String(first + i), clockMs: e.tsEventMs })),
+      rejected: [],
+      attempt: 1,
+    });
+    const [a, b, c] = [event(500), event(600), event(700)];
+    if (!a || !b || !c) throw new Error('unreachable');
+    const first = await applyBatch(deps, input([a, b], 0));
+    expect(first).toMatchObject({ stored: 2, duplicates: 0 });
+    // A producer re-sent `b` (new offset, same id) next to a new reading `c`.
+    const second = await applyBatch(deps, input([b, c], 2));
+    expect(second).toMatchObject({ stored: 1, duplicates: 1, alreadyApplied: false });
+    expect(fallbacks).toBe(1);
+    expect(await stored([a.eventId, b.eventId, c.eventId])).toBe(3);
+    const window = await pool.query<{ count: string; sum: number }>(
+      `SELECT sample_count::text AS count, value_sum AS sum FROM window_aggregates
+        WHERE zone_id = 'zone-apply' AND window_seconds = 300 AND sensor_type = 'co2'`,
+    );
+    expect(window.rows).toEqual([{ count: '3', sum: 1800 }]);
+    const progress = await pool.query<{ next_offset: string }>(
+      `SELECT next_offset::text FROM consumer_offsets WHERE consumer_group = 'g-apply'`,
+    );
+    expect(progress.rows).toEqual([{ next_offset: '4' }]);
   });
 
   it('an error other than a repeated id fails the batch instead of falling back', async () => {

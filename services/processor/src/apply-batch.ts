@@ -1,4 +1,4 @@
-import { withTransaction, type Pool } from '@telemetry-pulse/shared';
+import { withTransaction, type Pool, type PoolClient } from '@telemetry-pulse/shared';
 import {
   classifyBatch,
   type AcceptedReading,
@@ -11,8 +11,7 @@ import { aggregateIntoWindows, withRollUps } from './domain/windows';
 import { lockProgress, saveProgress } from './adapters/postgres/consumer-offsets';
 import { recordDeadLetters, supersedeDeadLetters } from './adapters/postgres/dead-letters';
 import { upsertDevices } from './adapters/postgres/devices';
-import { readRawHorizonMs } from './adapters/postgres/raw-partitions';
-import type { RawEventWriter } from './adapters/postgres/raw-events';
+import { StoredIdInCopy, type RawEventWriter, type RawWritePath } from './adapters/postgres/raw-events';
 import { upsertWindowAggregates } from './adapters/postgres/window-aggregates';
 import type { AlertStore, AlertOutcome } from './adapters/postgres/alerts';
 
@@ -73,82 +72,94 @@ const NO_ALERTS: AlertOutcome = { transitions: [], skippedOutOfOrder: 0 };
  * attempt or another member and are skipped, so redelivery after a crash or rebalance changes nothing.
  */
 export async function applyBatch(deps: ApplyDeps, input: BatchInput): Promise<BatchOutcome> {
-  return withTransaction(deps.pool, async (client) => {
-    const progress = await lockProgress(client, input.group, input.topic, input.partition);
-    // Offsets compared as numbers: exact below 2^53, which a partition would need centuries to reach.
-    let from = progress.nextOffset === null ? -1 : Number(progress.nextOffset);
-    // A stored next offset past the partition's end cannot come from this log: the topic was recreated or
-    // truncated (a broker volume wiped while the database kept its state). Its records are new, so apply
-    // them instead of skipping them as done; the event-id key still stores a replayed reading once.
-    const abandonedOffset = from > Number(input.highWatermark) ? String(from) : null;
-    if (abandonedOffset !== null) from = -1;
-    // The new log reuses the old one's offsets: its dead letters must not collide with the old ones.
-    const supersededDeadLetters =
-      abandonedOffset === null
-        ? 0
-        : await supersedeDeadLetters(client, input.group, input.topic, input.partition);
-    const fresh = (offset: string): boolean => Number(offset) >= from;
-    if (Number(input.lastOffset) < from) {
-      return {
-        ...emptyOutcome(progress.clock.watermarkMs),
-        alreadyApplied: true,
-        skippedRecords: input.valid.length + input.rejected.length,
-        abandonedOffset: null,
-        supersededDeadLetters: 0,
-      };
-    }
-    const valid = input.valid.filter((v) => fresh(v.offset));
-    const rejected = input.rejected.filter((r) => fresh(r.record.offset));
-    const skippedRecords = input.valid.length + input.rejected.length - valid.length - rejected.length;
+  try {
+    return await withTransaction(deps.pool, (client) => applyIn(client, deps, input, 'copy'));
+  } catch (err) {
+    if (!(err instanceof StoredIdInCopy)) throw err;
+    // The COPY met an id already stored and took the transaction with it: the batch again, with the INSERT
+    // that skips stored ids (rare: replays of applied offsets are skipped by offset before the COPY).
+    return withTransaction(deps.pool, (client) => applyIn(client, deps, input, 'insert'));
+  }
+}
 
-    const classified = classifyBatch(input.partition, valid, progress.clock, deps.lateness);
-    // Read in this transaction: a retention pass commits the horizon before it drops a partition, so a
-    // reading it is about to remove is filtered here (one racing it lands in the default partition).
-    const { kept, expired } = splitExpired(classified.accepted, await readRawHorizonMs(client));
-    const insertedIds = await deps.rawEvents.write(client, kept);
-    const inserted: AcceptedReading[] = kept.filter((r) => insertedIds.has(r.eventId));
-    const aggregatable = inserted.filter((r) => r.lateness !== 'too_late');
-    await upsertDevices(client, inserted);
-    const alerts =
-      inserted.length > 0 || classified.clock.maxEventMs !== null
-        ? await deps.alerts.apply(client, input.partition, inserted, classified.clock)
-        : NO_ALERTS;
-    await recordDeadLetters(client, input.group, input.topic, input.partition, rejected, input.attempt);
-    // Windows last: every partition's batches update the same zone windows, so each transaction holds
-    // their row locks from this statement to its commit. Taken here, the others wait for one statement
-    // and a commit, not for this batch's devices, alerts and dead letters as well.
-    const revisions = await upsertWindowAggregates(
-      client,
-      withRollUps(
-        aggregateIntoWindows(aggregatable, deps.windowSeconds),
-        deps.rollupSourceSeconds,
-        deps.rollupSeconds,
-      ),
-      deps.rollupSeconds,
-    );
-    await saveProgress(
-      client,
-      input.group,
-      input.topic,
-      input.partition,
-      String(Number(input.lastOffset) + 1),
-      classified.clock,
-    );
+async function applyIn(
+  client: PoolClient,
+  deps: ApplyDeps,
+  input: BatchInput,
+  rawPath: RawWritePath,
+): Promise<BatchOutcome> {
+  const progress = await lockProgress(client, input.group, input.topic, input.partition);
+  // Offsets compared as numbers: exact below 2^53, which a partition would need centuries to reach.
+  let from = progress.nextOffset === null ? -1 : Number(progress.nextOffset);
+  // A stored next offset past the partition's end cannot come from this log: the topic was recreated or
+  // truncated (a broker volume wiped while the database kept its state). Its records are new, so apply
+  // them instead of skipping them as done; the event-id key still stores a replayed reading once.
+  const abandonedOffset = from > Number(input.highWatermark) ? String(from) : null;
+  if (abandonedOffset !== null) from = -1;
+  // The new log reuses the old one's offsets: its dead letters must not collide with the old ones.
+  const supersededDeadLetters =
+    abandonedOffset === null
+      ? 0
+      : await supersedeDeadLetters(client, input.group, input.topic, input.partition);
+  const fresh = (offset: string): boolean => Number(offset) >= from;
+  if (Number(input.lastOffset) < from) {
     return {
-      alreadyApplied: false,
-      skippedRecords,
-      stored: inserted.length,
-      duplicates: valid.length - inserted.length - expired,
-      late: inserted.filter((r) => r.lateness === 'late').length,
-      tooLate: inserted.length - aggregatable.length,
-      expired,
-      revisions,
-      alerts,
-      watermarkMs: classified.clock.watermarkMs,
-      abandonedOffset,
-      supersededDeadLetters,
+      ...emptyOutcome(progress.clock.watermarkMs),
+      alreadyApplied: true,
+      skippedRecords: input.valid.length + input.rejected.length,
+      abandonedOffset: null,
+      supersededDeadLetters: 0,
     };
-  });
+  }
+  const valid = input.valid.filter((v) => fresh(v.offset));
+  const rejected = input.rejected.filter((r) => fresh(r.record.offset));
+  const skippedRecords = input.valid.length + input.rejected.length - valid.length - rejected.length;
+
+  const classified = classifyBatch(input.partition, valid, progress.clock, deps.lateness);
+  const { kept, expired } = splitExpired(classified.accepted, progress.rawHorizonMs);
+  const insertedIds = await deps.rawEvents.write(client, kept, rawPath);
+  const inserted: AcceptedReading[] = kept.filter((r) => insertedIds.has(r.eventId));
+  const aggregatable = inserted.filter((r) => r.lateness !== 'too_late');
+  await upsertDevices(client, inserted);
+  const alerts =
+    inserted.length > 0 || classified.clock.maxEventMs !== null
+      ? await deps.alerts.apply(client, input.partition, inserted, classified.clock)
+      : NO_ALERTS;
+  await recordDeadLetters(client, input.group, input.topic, input.partition, rejected, input.attempt);
+  // Windows last: every partition's batches update the same zone windows, so each transaction holds
+  // their row locks from this statement to its commit. Taken here, the others wait for one statement
+  // and a commit, not for this batch's devices, alerts and dead letters as well.
+  const revisions = await upsertWindowAggregates(
+    client,
+    withRollUps(
+      aggregateIntoWindows(aggregatable, deps.windowSeconds),
+      deps.rollupSourceSeconds,
+      deps.rollupSeconds,
+    ),
+    deps.rollupSeconds,
+  );
+  await saveProgress(
+    client,
+    input.group,
+    input.topic,
+    input.partition,
+    String(Number(input.lastOffset) + 1),
+    classified.clock,
+  );
+  return {
+    alreadyApplied: false,
+    skippedRecords,
+    stored: inserted.length,
+    duplicates: valid.length - inserted.length - expired,
+    late: inserted.filter((r) => r.lateness === 'late').length,
+    tooLate: inserted.length - aggregatable.length,
+    expired,
+    revisions,
+    alerts,
+    watermarkMs: classified.clock.watermarkMs,
+    abandonedOffset,
+    supersededDeadLetters,
+  };
 }
 
 function emptyOutcome(

@@ -12,8 +12,22 @@ export interface RawEventWriter {
    * Stores a batch's readings inside the caller's transaction; an event id already stored is skipped (the
    * key holds the event time too, which every repeat of an id carries unchanged: migration 009).
    * Returns the ids actually inserted: only those may change aggregates and alerts.
+   *
+   * With `path` 'copy' (the default) the readings go in with one COPY unless a recent batch met a stored
+   * id. When the COPY meets one, PostgreSQL aborts the caller's transaction and this throws
+   * {@link StoredIdInCopy}: roll back and apply the batch again with `path` 'insert'.
    */
-  write(client: PoolClient, readings: readonly AcceptedReading[]): Promise<Set<string>>;
+  write(client: PoolClient, readings: readonly AcceptedReading[], path?: RawWritePath): Promise<Set<string>>;
+}
+
+/** A batch's COPY met an event id already stored; its transaction is aborted (see {@link RawEventWriter}). */
+export class StoredIdInCopy extends Error {
+  constructor(cause: unknown) {
+    super('COPY raw_events met an event id already stored; apply the batch again with the INSERT', {
+      cause,
+    });
+    this.name = 'StoredIdInCopy';
+  }
 }
 
 export interface RawEventWriterOptions {
@@ -32,31 +46,30 @@ const COLUMNS =
  * applied offsets are skipped by offset before this), and a COPY stores them for about half the database's
  * CPU of an INSERT ... ON CONFLICT, whose speculative insertion probes the key before every row and whose
  * unnest() parses eleven array literals. A repeated id (a producer that re-sent, a new consumer group
- * replaying the topic) makes the COPY fail on the key: the savepoint undoes it and the INSERT stores the
- * batch, skipping the ids already there. A run of such batches is expected to go on, so the next ones go
- * straight to the INSERT for a while instead of paying for a failed COPY each time.
+ * replaying the topic) makes the COPY fail on the key, and the batch is applied again with the INSERT,
+ * which skips the ids already there. (No savepoint around the COPY: two statements and a subtransaction
+ * per batch cost more than redoing the rare batch that needs it.) A run of such batches is expected to go
+ * on, so the next ones go straight to the INSERT for a while instead of paying for a failed COPY each time.
  */
 export function createRawEventWriter(options: RawEventWriterOptions = {}): RawEventWriter {
   const insertBatches = options.insertBatchesAfterDuplicate ?? 8;
   let insertOnlyLeft = 0;
   return {
-    async write(client, readings) {
+    async write(client, readings, path = 'copy') {
       if (readings.length === 0) return new Set();
+      if (path === 'insert') return insertRawEvents(client, readings);
       if (insertOnlyLeft > 0) {
         insertOnlyLeft -= 1;
         return insertRawEvents(client, readings);
       }
-      await client.query('SAVEPOINT raw_copy');
       try {
         await copyRawEvents(client, readings);
       } catch (err) {
-        await client.query('ROLLBACK TO SAVEPOINT raw_copy');
         if (!isUniqueViolation(err)) throw err;
         insertOnlyLeft = insertBatches;
         options.onFallback?.();
-        return insertRawEvents(client, readings);
+        throw new StoredIdInCopy(err);
       }
-      await client.query('RELEASE SAVEPOINT raw_copy');
       return new Set(readings.map((r) => r.eventId));
     },
   };

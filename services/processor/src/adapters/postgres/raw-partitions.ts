@@ -85,14 +85,6 @@ export async function purgeExpiredDefault(pool: Pool, horizonMs: number): Promis
   return rowCount ?? 0;
 }
 
-/** Where raw storage starts (epoch ms; -Infinity before the first retention pass). */
-export async function readRawHorizonMs(client: PoolClient | Pool): Promise<number> {
-  const { rows } = await client.query<{ ms: number }>(
-    `SELECT extract(epoch FROM kept_from)::float8 * 1000 AS ms FROM storage_horizons WHERE tier = 'raw'`,
-  );
-  return rows[0]?.ms ?? Number.NEGATIVE_INFINITY;
-}
-
 /**
  * Moves a tier's horizon forward (never back) and returns it: committed before anything is dropped, so a
  * batch reading it from then on filters readings the drop is about to take away.
