@@ -183,6 +183,28 @@ describe('event validator fuzzing (fast-check)', () => {
     );
   });
 
+  it('the hand-checked path and the schema agree on ids one character off a valid one', () => {
+    // Any character at any place of an event id, device id or unit: hex case, dashes, controls, DEL, non-ASCII.
+    const anyChar = fc.oneof(
+      fc.constantFrom(...'09afAFgG-_ \t\u0000\u001f\u007f\u0080'.split('')),
+      fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+    );
+    const field = fc.constantFrom('event_id', 'device_id', 'unit');
+    fc.assert(
+      fc.property(field, fc.nat(), anyChar, fc.boolean(), (name, at, char, insert) => {
+        const text = String(base[name as keyof typeof base]);
+        const i = at % (text.length + 1);
+        const event = { ...base, [name]: text.slice(0, i) + char + text.slice(insert ? i : i + 1) };
+        const byHand = acceptWellFormedEvent(event);
+        const bySchema = eventV1Schema.safeParse(event);
+        if (byHand !== null) expect(bySchema.success && bySchema.data).toEqual(byHand);
+        // Well-formed but for the one character: the hand path judges it alone, as the schema does.
+        expect(byHand !== null).toBe(bySchema.success);
+      }),
+      params,
+    );
+  });
+
   it('takes the hand-checked path for every well-formed shape the wire format allows', () => {
     const shapes: Record<string, unknown>[] = [
       base,
