@@ -81,14 +81,7 @@ function isUniqueViolation(err: unknown): boolean {
 
 /** One COPY of the whole batch in PostgreSQL's text format; fails as a whole on a key already stored. */
 export async function copyRawEvents(client: PoolClient, readings: readonly AcceptedReading[]): Promise<void> {
-  let text = '';
-  for (const r of readings) {
-    text +=
-      `${copyText(r.eventId)}\t${copyText(r.deviceId)}\t${copyText(r.siteId)}\t${copyText(r.zoneId)}\t` +
-      `${copyText(r.sensorType)}\t${copyNumber(r.value)}\t${r.unit === null ? '\\N' : copyText(r.unit)}\t` +
-      // Whole milliseconds, as the INSERT's to_timestamp(ms / 1000.0) stores them: the same key either way.
-      `${new Date(r.tsEventMs).toISOString()}\t${r.partition}\t${r.offset}\t${r.lateness}\n`;
-  }
+  const text = copyRows(readings);
   const statement = `COPY raw_events (${COLUMNS}) FROM STDIN`;
   await withDatabaseSpan(
     { operation: 'COPY', collection: 'raw_events', text: statement },
@@ -101,6 +94,27 @@ export async function copyRawEvents(client: PoolClient, readings: readonly Accep
         stream.end(text);
       }),
   );
+}
+
+/** The readings as rows of PostgreSQL's COPY text format, in the order of {@link COLUMNS}. */
+export function copyRows(readings: readonly AcceptedReading[]): string {
+  let text = '';
+  // A device's readings of one instant are neighbours in offset order (one per sensor): formatting the
+  // instant once for them saved a Date and a string per reading (a third of building the COPY text).
+  let lastMs = Number.NaN;
+  let lastIso = '';
+  for (const r of readings) {
+    if (r.tsEventMs !== lastMs) {
+      lastMs = r.tsEventMs;
+      // Whole milliseconds, as the INSERT's to_timestamp(ms / 1000.0) stores them: the same key either way.
+      lastIso = new Date(lastMs).toISOString();
+    }
+    text +=
+      `${copyText(r.eventId)}\t${copyText(r.deviceId)}\t${copyText(r.siteId)}\t${copyText(r.zoneId)}\t` +
+      `${copyText(r.sensorType)}\t${copyNumber(r.value)}\t${r.unit === null ? '\\N' : copyText(r.unit)}\t` +
+      `${lastIso}\t${r.partition}\t${r.offset}\t${r.lateness}\n`;
+  }
+  return text;
 }
 
 /**
