@@ -278,6 +278,32 @@ describe('evaluateThreshold: table', () => {
     expect(r.actions).toHaveLength(1);
   });
 
+  it('moves only the clock on quiet readings, skipping a repeat of the same millisecond among them', () => {
+    const r = evaluateThreshold(CO2, undefined, [at(0, 800), at(0, 810), at(30 * S, 820)]);
+    expect(r).toEqual({
+      state: { ...INITIAL_THRESHOLD_STATE, lastTsMs: T0 + 30 * S },
+      actions: [],
+      skippedOutOfOrder: 1,
+      changed: true,
+    });
+    // The quiet clock judges the next reading of the same call too.
+    expect(evaluateThreshold(CO2, r.state, [at(30 * S, 1100), at(31 * S, 1100)]).skippedOutOfOrder).toBe(1);
+  });
+
+  it('resolves an open alert on a normal reading even when its stored state holds no level', () => {
+    // E.g. a state stored before its rule's levels changed: a normal reading is not quiet while one is open.
+    const state = {
+      ...INITIAL_THRESHOLD_STATE,
+      lastTsMs: T0,
+      open: { severity: 'warning' as const, openedAtMs: T0, peak: 1100 },
+    };
+    const r = evaluateThreshold(CO2, state, [at(30 * S, 800)]);
+    expect(r.actions).toEqual([
+      { type: 'resolve', ruleId: 'co2-high', deviceId: 'dev-1', atMs: T0 + 30 * S, value: 800, peak: 1100 },
+    ]);
+    expect(r.state.open).toBeNull();
+  });
+
   it('changes nothing when every reading was already evaluated', () => {
     const readings = steady(0, 3 * MIN, 1100);
     const first = evaluateThreshold(CO2, undefined, readings);

@@ -34,23 +34,34 @@ export function evaluateThreshold(
   readings: readonly AlertReading[],
 ): ThresholdEvaluation {
   const ordered = readings.filter((r) => r.sensorType === rule.sensorType).sort(byEventTime);
-  const devices = new Set(ordered.map((r) => r.deviceId));
-  if (devices.size > 1) {
-    throw new Error(`evaluateThreshold(${rule.id}): one device per call, got ${[...devices].join(', ')}`);
+  const device = ordered[0]?.deviceId;
+  const other = ordered.find((r) => r.deviceId !== device);
+  if (other !== undefined) {
+    throw new Error(`evaluateThreshold(${rule.id}): one device per call, got ${device}, ${other.deviceId}`);
   }
   const initial = state ?? INITIAL_THRESHOLD_STATE;
   let current = initial;
   const actions: ThresholdAction[] = [];
   let skippedOutOfOrder = 0;
+  // A quiet reading (no alert open, no level holding, none fired by it) only moves the clock; most readings
+  // are quiet, so the clock they moved is folded into the state once instead of a new state per reading.
+  let quietTsMs: number | null = null;
   for (const reading of ordered) {
-    if (current.lastTsMs !== null && reading.tsEventMs <= current.lastTsMs) {
+    const lastTsMs = quietTsMs ?? current.lastTsMs;
+    if (lastTsMs !== null && reading.tsEventMs <= lastTsMs) {
       skippedOutOfOrder += 1;
       continue;
     }
+    if (isQuiet(rule, current, reading.value)) {
+      quietTsMs = reading.tsEventMs;
+      continue;
+    }
+    quietTsMs = null; // the step moves the clock past it anyway
     const next = step(rule, current, reading);
     current = next.state;
     if (next.action) actions.push(next.action);
   }
+  if (quietTsMs !== null) current = { ...current, lastTsMs: quietTsMs };
   return { state: current, actions, skippedOutOfOrder, changed: current !== initial };
 }
 
@@ -134,6 +145,14 @@ function step(
     };
   }
   return { state: { ...next, open: { ...open, peak } } };
+}
+
+/** True when `value` would change nothing but the clock: what {@link step} does then, without its objects. */
+function isQuiet(rule: ThresholdRule, state: ThresholdState, value: number): boolean {
+  if (state.open !== null) return false;
+  for (const _ in state.heldSinceMs) return false;
+  for (const level of rule.levels) if (fires(level, value)) return false;
+  return true;
 }
 
 function fires(level: ThresholdLevel, value: number): boolean {
