@@ -80,15 +80,28 @@ describe('raw event writer: COPY with an INSERT fallback (real PostgreSQL)', () 
       )
     ).rows[0]?.n ?? -1;
 
-  it('COPY and INSERT store the same row for the same reading, text escapes included', async () => {
+  it('COPY and INSERT store the same row for the same reading, odd text and large numbers included', async () => {
     const tricky = { deviceId: 'dev\\back', zoneId: 'zone "q"', unit: null, value: -0.1 + 0.3 };
-    const viaCopy = [reading(tricky), reading({ tsEventMs: Date.UTC(2026, 11, 3, 23, 59, 59, 999) })];
+    const wide = {
+      siteId: 'Gebäude Süd ☀ 𝄞',
+      unit: '°C',
+      value: -1.7976931348623157e308,
+      offset: String(2 ** 53 - 1),
+      partition: 1023,
+      tsEventMs: Date.UTC(2099, 11, 31, 23, 59, 59, 999),
+    };
+    const viaCopy = [
+      reading(tricky),
+      reading({ tsEventMs: Date.UTC(2026, 11, 3, 23, 59, 59, 999) }),
+      reading({ ...wide, eventId: randomUUID().toUpperCase() }),
+      reading({ tsEventMs: Date.UTC(2000, 0, 1), value: 5e-324, offset: String(2 ** 32 + 7) }),
+    ];
     const viaInsert = viaCopy.map((r) => ({ ...r, eventId: randomUUID() }));
     await withTransaction(pool, (c) => copyRawEvents(c, viaCopy));
     await withTransaction(pool, (c) => insertRawEvents(c, viaInsert));
-    const a = await rowsOf(viaCopy.map((r) => r.eventId));
+    const a = await rowsOf(viaCopy.map((r) => r.eventId.toLowerCase()));
     const b = await rowsOf(viaInsert.map((r) => r.eventId));
-    expect(a).toHaveLength(2);
+    expect(a).toHaveLength(4);
     expect(a.map(({ event_id: _, ...rest }) => rest)).toEqual(b.map(({ event_id: _, ...rest }) => rest));
     expect(a[0]).toMatchObject({
       device_id: 'dev\\back',
@@ -98,6 +111,18 @@ describe('raw event writer: COPY with an INSERT fallback (real PostgreSQL)', () 
     });
     expect(a[0]?.ts).toBe('2026-12-03T10:00:00.123000');
     expect(a[1]?.ts).toBe('2026-12-03T23:59:59.999000');
+    expect(a.find((r) => r.event_id === viaCopy[2]?.eventId.toLowerCase())).toMatchObject({
+      site_id: wide.siteId,
+      unit: '°C',
+      value: wide.value,
+      kafka_partition: 1023,
+      kafka_offset: wide.offset,
+      ts: '2099-12-31T23:59:59.999000',
+    });
+    expect(a.find((r) => r.kafka_offset === String(2 ** 32 + 7))).toMatchObject({
+      value: 5e-324,
+      ts: '2000-01-01T00:00:00.000000',
+    });
   });
 
   it('a COPY meeting a stored id aborts its transaction; the batch again with the INSERT stores the rest once', async () => {
