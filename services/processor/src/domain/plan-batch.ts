@@ -95,14 +95,18 @@ export function classifyBatch(
   clock: PartitionClock,
   policy: LatenessPolicy,
 ): ClassifiedBatch {
-  const seen = new Map<string, AcceptedReading>();
+  const seen = new Set<string>();
+  const accepted: AcceptedReading[] = [];
   let duplicatesInBatch = 0;
   let current = clock;
-  for (const { event, offset, clockMs } of valid) {
+  // Indexed, not for...of with destructuring: V8 allocated an iterator per batch and more per reading.
+  for (let i = 0; i < valid.length; i++) {
+    const { event, offset, clockMs } = valid[i] as ValidReading;
     if (seen.has(event.eventId)) {
       duplicatesInBatch += 1;
     } else {
-      seen.set(event.eventId, {
+      seen.add(event.eventId);
+      accepted.push({
         ...event,
         partition,
         offset,
@@ -115,5 +119,5 @@ export function classifyBatch(
       current = advanceOnReadings(current, clockMs, policy);
     }
   }
-  return { accepted: [...seen.values()], duplicatesInBatch, clock: current };
+  return { accepted, duplicatesInBatch, clock: current };
 }

@@ -69,9 +69,16 @@ interface Accumulator {
   max: number;
 }
 
-/** One (site, zone, sensor)'s windows being accumulated: one map from window start per width. */
+/**
+ * One (site, zone, sensor)'s windows being accumulated: per width, a map from the window's index since the
+ * epoch (start / width: a small integer, where the start in ms would be a boxed double per lookup).
+ */
 interface SeriesWindows {
-  readonly widths: readonly { readonly seconds: number; readonly starts: Map<number, Accumulator> }[];
+  readonly widths: readonly {
+    readonly seconds: number;
+    readonly widthMs: number;
+    readonly byIndex: Map<number, Accumulator>;
+  }[];
 }
 
 /**
@@ -80,8 +87,9 @@ interface SeriesWindows {
  * transaction the same lock order on the aggregate rows (no deadlocks between processors).
  * (Accumulated in place, in reading order, so the sums are the same as merging one reading at a time.
  * Each reading finds its window through maps keyed by the strings and numbers it already carries: the
- * five objects per reading and width this once made cost the processor a tenth of its time, and the key
- * string per reading and width that replaced them a twentieth.)
+ * five objects per reading and width this once made cost the processor a tenth of its time, the key
+ * string per reading and width that replaced them a twentieth, and keying by window start in ms boxed a
+ * double per lookup: 128 bytes allocated per reading against 15 keyed by index, and twice the time.)
  */
 export function aggregateIntoWindows(
   events: readonly Pick<TelemetryEvent, 'siteId' | 'zoneId' | 'sensorType' | 'value' | 'tsEventMs'>[],
@@ -102,23 +110,27 @@ export function aggregateIntoWindows(
     }
     let series = sensors.get(e.sensorType);
     if (series === undefined) {
-      series = { widths: windowSeconds.map((seconds) => ({ seconds, starts: new Map() })) };
+      series = {
+        widths: windowSeconds.map((seconds) => ({ seconds, widthMs: seconds * 1000, byIndex: new Map() })),
+      };
       sensors.set(e.sensorType, series);
     }
     const v = e.value;
-    for (const { seconds, starts } of series.widths) {
-      const start = windowStartMs(e.tsEventMs, seconds * 1000);
-      let acc = starts.get(start);
+    // Indexed, not for...of: V8 kept an iterator object per reading for that loop (80 bytes a reading).
+    for (let w = 0; w < series.widths.length; w++) {
+      const { seconds, widthMs, byIndex } = series.widths[w] as SeriesWindows['widths'][number];
+      const index = Math.floor(e.tsEventMs / widthMs);
+      let acc = byIndex.get(index);
       if (acc === undefined) {
         const key: WindowKey = {
           windowSeconds: seconds,
           siteId: e.siteId,
           zoneId: e.zoneId,
           sensorType: e.sensorType,
-          windowStartMs: start,
+          windowStartMs: index * widthMs, // = windowStartMs(e.tsEventMs, widthMs)
         };
         acc = { key, count: 0, sum: 0, sumSq: 0, min: v, max: v };
-        starts.set(start, acc);
+        byIndex.set(index, acc);
         accumulators.push(acc);
       }
       acc.count += 1;
