@@ -111,15 +111,19 @@ async function applyIn(
       supersededDeadLetters: 0,
     };
   }
-  const valid = input.valid.filter((v) => fresh(v.offset));
-  const rejected = input.rejected.filter((r) => fresh(r.record.offset));
+  // Nearly always the whole batch is new: then its arrays as they are, not copies.
+  const allFresh = fresh(input.firstOffset);
+  const valid = allFresh ? input.valid : input.valid.filter((v) => fresh(v.offset));
+  const rejected = allFresh ? input.rejected : input.rejected.filter((r) => fresh(r.record.offset));
   const skippedRecords = input.valid.length + input.rejected.length - valid.length - rejected.length;
 
   const classified = classifyBatch(input.partition, valid, progress.clock, deps.lateness);
   const { kept, expired } = splitExpired(classified.accepted, progress.rawHorizonMs);
   const insertedIds = await deps.rawEvents.write(client, kept, rawPath);
-  const inserted: AcceptedReading[] = kept.filter((r) => insertedIds.has(r.eventId));
-  const aggregatable = inserted.filter((r) => r.lateness !== 'too_late');
+  const inserted = insertedIds === 'all' ? kept : kept.filter((r) => insertedIds.has(r.eventId));
+  const late = count(inserted, 'late');
+  const tooLate = count(inserted, 'too_late');
+  const aggregatable = tooLate === 0 ? inserted : inserted.filter((r) => r.lateness !== 'too_late');
   await upsertDevices(client, inserted);
   const alerts =
     inserted.length > 0 || classified.clock.maxEventMs !== null
@@ -151,8 +155,8 @@ async function applyIn(
     skippedRecords,
     stored: inserted.length,
     duplicates: valid.length - inserted.length - expired,
-    late: inserted.filter((r) => r.lateness === 'late').length,
-    tooLate: inserted.length - aggregatable.length,
+    late,
+    tooLate,
     expired,
     revisions,
     alerts,
@@ -160,6 +164,12 @@ async function applyIn(
     abandonedOffset,
     supersededDeadLetters,
   };
+}
+
+function count(readings: readonly AcceptedReading[], lateness: AcceptedReading['lateness']): number {
+  let n = 0;
+  for (const r of readings) if (r.lateness === lateness) n += 1;
+  return n;
 }
 
 function emptyOutcome(

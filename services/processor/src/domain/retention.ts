@@ -64,7 +64,9 @@ export function windowHorizonMs(nowMs: number, retentionMs: number): number {
 export function splitExpired<T extends { readonly tsEventMs: number }>(
   readings: readonly T[],
   horizonMs: number,
-): { kept: T[]; expired: number } {
+): { kept: readonly T[]; expired: number } {
+  // Nearly always none is expired: then the readings themselves, not a copy.
+  if (!readings.some((r) => r.tsEventMs < horizonMs)) return { kept: readings, expired: 0 };
   const kept = readings.filter((r) => r.tsEventMs >= horizonMs);
   return { kept, expired: readings.length - kept.length };
 }

@@ -7,17 +7,20 @@ import { BinaryCopyWriter } from './copy-binary';
 /** How a batch's raw rows went in: one COPY, or the INSERT that skips ids already stored. */
 export type RawWritePath = 'copy' | 'insert';
 
+/** The ids a write inserted: 'all' of the readings (nearly every batch), or those of the set. */
+export type InsertedIds = 'all' | ReadonlySet<string>;
+
 export interface RawEventWriter {
   /**
    * Stores a batch's readings inside the caller's transaction; an event id already stored is skipped (the
    * key holds the event time too, which every repeat of an id carries unchanged: migration 009).
-   * Returns the ids actually inserted: only those may change aggregates and alerts.
+   * Returns the ids actually inserted ('all', or a set of them): only those may change aggregates and alerts.
    *
    * With `path` 'copy' (the default) the readings go in with one COPY unless a recent batch met a stored
    * id. When the COPY meets one, PostgreSQL aborts the caller's transaction and this throws
    * {@link StoredIdInCopy}: roll back and apply the batch again with `path` 'insert'.
    */
-  write(client: PoolClient, readings: readonly AcceptedReading[], path?: RawWritePath): Promise<Set<string>>;
+  write(client: PoolClient, readings: readonly AcceptedReading[], path?: RawWritePath): Promise<InsertedIds>;
 }
 
 /** A batch's COPY met an event id already stored; its transaction is aborted (see {@link RawEventWriter}). */
@@ -56,7 +59,7 @@ export function createRawEventWriter(options: RawEventWriterOptions = {}): RawEv
   let insertOnlyLeft = 0;
   return {
     async write(client, readings, path = 'copy') {
-      if (readings.length === 0) return new Set();
+      if (readings.length === 0) return 'all';
       if (path === 'insert') return insertRawEvents(client, readings);
       if (insertOnlyLeft > 0) {
         insertOnlyLeft -= 1;
@@ -70,7 +73,7 @@ export function createRawEventWriter(options: RawEventWriterOptions = {}): RawEv
         options.onFallback?.();
         throw new StoredIdInCopy(err);
       }
-      return new Set(readings.map((r) => r.eventId));
+      return 'all';
     },
   };
 }
@@ -138,8 +141,8 @@ export function copyRows(readings: readonly AcceptedReading[]): Buffer {
 export async function insertRawEvents(
   client: PoolClient,
   batch: readonly AcceptedReading[],
-): Promise<Set<string>> {
-  if (batch.length === 0) return new Set();
+): Promise<InsertedIds> {
+  if (batch.length === 0) return 'all';
   // In key order: two transactions inserting the same ids take their index locks in the same order, so
   // they wait for each other instead of deadlocking.
   const readings = [...batch].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
@@ -172,7 +175,5 @@ export async function insertRawEvents(
     ],
   );
   const inserted = rows[0]?.inserted;
-  return inserted === null || inserted === undefined
-    ? new Set(readings.map((r) => r.eventId))
-    : new Set(inserted);
+  return inserted === null || inserted === undefined ? 'all' : new Set(inserted);
 }
