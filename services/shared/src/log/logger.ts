@@ -36,8 +36,22 @@ export function traceFields(): Record<string, string> {
 }
 
 /**
+ * pino's error serializer, without the `client` node-postgres' pool attaches to an idle connection's error:
+ * the whole pg Client (connection parameters with the password, type tables, socket state), ~4 KB of a
+ * log line that the redaction paths cannot reach at that depth.
+ */
+export function serializeError(err: unknown): unknown {
+  const out: unknown = pino.stdSerializers.err(err as Error);
+  if (typeof out === 'object' && out !== null && 'client' in out) {
+    const { client: _client, ...rest } = out as Record<string, unknown>;
+    return rest;
+  }
+  return out;
+}
+
+/**
  * The one root logger of a service: JSON lines to stdout, `service` on every line, `trace_id`/`span_id`
- * when a span is active, secrets redacted. Components take `logger.child({ component })`.
+ * when a span is active, secrets redacted, errors by {@link serializeError}. Components take `logger.child({ component })`.
  */
 export function createLogger(opts: {
   service: string;
@@ -51,6 +65,7 @@ export function createLogger(opts: {
       base: { service: opts.service },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
       formatters: { level: (label) => ({ level: label }) },
       mixin: opts.mixin ? () => ({ ...traceFields(), ...opts.mixin?.() }) : traceFields,
     },
