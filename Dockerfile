@@ -122,7 +122,7 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
 # 8 MiB semi-spaces and a 128 MiB old space it drains at ~90 % of the speed in ~210-235 MiB
 # (docs/benchmarks.md, "Processor against a bare COPY"). Raise --max-old-space-size with
 # PROCESSOR_MAX_BATCH_BYTES x PROCESSOR_CONCURRENCY (docs/configuration.md, "Memory").
-CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=128", "services/processor/dist/main.js"]
+CMD ["node", "--max-semi-space-size=16", "--max-old-space-size=128", "services/processor/dist/main.js"]
 
 # ---- api: API, dashboard, /docs, /healthz, /readyz and /metrics on API_PORT; migrates at start-up --------
 FROM runtime AS api

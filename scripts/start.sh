@@ -114,7 +114,7 @@ if [[ -z ${API_KEYS:-} ]]; then
   export API_KEYS
 fi
 api_url="http://localhost:${API_PORT:-8080}"
-run processor setsid node --max-semi-space-size=8 --max-old-space-size=128 "$REPO_ROOT/services/processor/dist/main.js"
+run processor setsid node --max-semi-space-size=16 --max-old-space-size=128 "$REPO_ROOT/services/processor/dist/main.js"
 run api setsid node "$REPO_ROOT/services/api/dist/main.js"
 # A fresh database gets a few hours of history first, so the dashboard's trends and heatmap are not empty;
 # the processor, already running, stores it as the backfill sends it, in offset order before the live run.

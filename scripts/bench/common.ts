@@ -304,7 +304,7 @@ export function spawnProcessor(
   return spawn(
     process.execPath,
     [
-      '--max-semi-space-size=8',
+      '--max-semi-space-size=16',
       '--max-old-space-size=128',
       ...nodeArgs,
       path.join(ROOT, 'services/processor/dist/main.js'),

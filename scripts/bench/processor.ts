@@ -1,7 +1,7 @@
 // npm run bench:processor: the processor against two baselines, measured side by side in one run on
 // the real local broker and database:
 //   1. a raw kafkajs eachBatch loop that only counts the backlog's messages,
-//   2. a raw COPY of the same rows into a table identical to raw_events,
+//   2. a bare COPY of the same rows into raw_events, as CSV and in the binary format the processor sends,
 //   3. the processor (compiled CLI, its own process) draining the same backlog,
 // then a soak at half the processor's rate for latency (produce -> stored raw row) and memory (RSS).
 import { execFileSync, type ChildProcess } from 'node:child_process';
@@ -16,10 +16,12 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type * as RawEvents from '../../services/processor/dist/adapters/postgres/raw-events.js';
 import {
   BROKERS,
   ROOT,
   applied,
+  load,
   cpuSeconds,
   kafka,
   migrateDatabase,
@@ -41,7 +43,8 @@ const HELP = `Usage: npm run bench:processor -- [--backfill 24h] [--interval 30s
   --interval   simulated time between a device's reports in the backfill (default 30s)
   --soak       length of the half-rate run for latency and memory (default 5m; 0 skips it)
   --soak-rate  events/s for the soak (default: half the processor's measured drain rate)
-  --rounds     rounds of the comparisons after the first (default 1): each round a bare COPY, an untraced
+  --rounds     rounds of the comparisons after the first (default 1): each round two bare COPYs (CSV, and
+               binary as the processor sends its rows), an untraced
                drain, a traced drain and an untraced one again, each into a fresh database, so that the
                ratios are taken within a round and their medians over rounds (single drains of 10-30 s
                move with whatever else the machine runs)`;
@@ -224,15 +227,26 @@ interface Copy {
   pgCpu: number;
 }
 
-/** The rows of the COPY baseline as CSV lines, and the event-time range they span. */
+/**
+ * The rows of the COPY baselines, and the event-time range they span: CSV lines, and the binary COPY payload
+ * the processor's own encoder makes of them (the format the processor sends since 2026-12-05).
+ */
 interface CopyRows {
   csv: string[];
+  binary: Buffer;
   minMs: number;
   maxMs: number;
 }
 
+/** A row as the processor's COPY encoder takes it. */
+type Reading = Parameters<typeof RawEvents.copyRows>[0][number];
+
 function copyRows(messages: readonly Kept[]): CopyRows {
+  const rawEvents = load(
+    path.join(ROOT, 'services/processor/dist/adapters/postgres/raw-events.js'),
+  ) as typeof RawEvents;
   const csv: string[] = [];
+  const readings: Reading[] = [];
   let minMs = Infinity;
   let maxMs = -Infinity;
   for (const m of messages) {
@@ -255,11 +269,24 @@ function copyRows(messages: readonly Kept[]): CopyRows {
         'on_time',
       ].join(',') + '\n',
     );
+    readings.push({
+      eventId: String(e['event_id']),
+      deviceId: String(e['device_id']),
+      siteId: String(e['site_id']),
+      zoneId: String(e['zone_id']),
+      sensorType: e['sensor_type'] as Reading['sensorType'],
+      value: Number(e['value']),
+      unit: typeof e['unit'] === 'string' ? e['unit'] : null,
+      tsEventMs: ms,
+      partition: m.partition,
+      offset: m.offset,
+      lateness: 'on_time',
+    });
   }
-  return { csv, minMs, maxMs };
+  return { csv, binary: rawEvents.copyRows(readings), minMs, maxMs };
 }
 
-async function rawCopy({ csv, minMs, maxMs }: CopyRows): Promise<Copy> {
+async function rawCopy({ csv, binary, minMs, maxMs }: CopyRows, format: 'csv' | 'binary'): Promise<Copy> {
   const db = await scratchDatabase();
   migrateDatabase(db.url);
   await createDayPartitions(db.url, minMs, maxMs);
@@ -271,9 +298,9 @@ async function rawCopy({ csv, minMs, maxMs }: CopyRows): Promise<Copy> {
     await client.query('BEGIN');
     const stream = client.query(
       copyFrom(`COPY raw_events (event_id, device_id, site_id, zone_id, sensor_type, value, unit, ts_event,
-        kafka_partition, kafka_offset, lateness) FROM STDIN WITH (FORMAT csv)`),
+        kafka_partition, kafka_offset, lateness) FROM STDIN WITH (FORMAT ${format})`),
     );
-    await pipeline(Readable.from(csv), stream);
+    await pipeline(Readable.from(format === 'csv' ? csv : chunks(binary, 64 * 1024)), stream);
     await client.query('COMMIT');
     const elapsed = (Date.now() - started) / 1000;
     const pgCpu = postgresCpuSeconds() - pgCpuBefore;
@@ -282,6 +309,10 @@ async function rawCopy({ csv, minMs, maxMs }: CopyRows): Promise<Copy> {
     await client.end();
     await db.drop();
   }
+}
+
+function* chunks(buf: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < buf.length; at += size) yield buf.subarray(at, at + size);
 }
 
 async function waitReady(port: number, timeoutMs = 60_000): Promise<number> {
@@ -432,9 +463,10 @@ interface Drain {
   exports?: number;
 }
 
-/** A round of the comparisons, each into a fresh database: COPY, untraced, traced, untraced again. */
+/** A round of the comparisons, each into a fresh database: COPYs, untraced, traced, untraced again. */
 interface Round {
   copy: Copy;
+  copyBinary: Copy;
   drain: Drain;
   traced: Drain;
   untracedAgain: Drain;
@@ -446,6 +478,7 @@ interface Results {
   more: Round[];
   raw: { rate: number };
   copy: Copy;
+  copyBinary: Copy;
   procRate: number;
   drainS: number;
   cpu: { processor: number; postgres: number };
@@ -468,8 +501,10 @@ async function main(): Promise<void> {
   log('baseline 2: a bare COPY of the same rows into raw_events (same partitions, indexes, trigger)...');
   const rows = copyRows(kept);
   kept.length = 0;
-  const copy = await rawCopy(rows);
-  log(`raw COPY: ${fmt(copy.rate)} rows/s`);
+  const copy = await rawCopy(rows, 'csv');
+  log(`bare COPY, CSV: ${fmt(copy.rate)} rows/s`);
+  const copyBinary = await rawCopy(rows, 'binary');
+  log(`bare COPY, binary: ${fmt(copyBinary.rate)} rows/s`);
 
   const db = await scratchDatabase();
   migrateDatabase(db.url);
@@ -518,7 +553,9 @@ async function main(): Promise<void> {
     log(`processor without tracing, again: ${fmt(untracedAgain.rate)} events/s`);
     const more: Round[] = [];
     for (let r = 2; r <= rounds; r += 1) {
-      log(`round ${r} of ${rounds}: a bare COPY, an untraced drain, a traced one, an untraced one again...`);
+      log(
+        `round ${r} of ${rounds}: two bare COPYs, an untraced drain, a traced one, an untraced one again...`,
+      );
       more.push(await round(topic, total, sink, rows));
     }
     results = {
@@ -526,6 +563,7 @@ async function main(): Promise<void> {
       more,
       raw,
       copy,
+      copyBinary,
       procRate,
       drainS,
       cpu,
@@ -551,24 +589,27 @@ async function round(
   sink: { url: string; stats: { requests: number } },
   rows: CopyRows,
 ): Promise<Round> {
-  const copy = await rawCopy(rows);
+  const copy = await rawCopy(rows, 'csv');
+  const copyBinary = await rawCopy(rows, 'binary');
   const drain = await freshDrain(topic, total, undefined, copy);
   const exportsBefore = sink.stats.requests;
   const traced = await freshDrain(topic, total, sink.url, copy);
   traced.exports = sink.stats.requests - exportsBefore;
   const untracedAgain = await freshDrain(topic, total, undefined, copy);
   log(
-    `COPY ${fmt(copy.rate)} rows/s; processor ${fmt(drain.rate)} events/s (${(drain.rate / copy.rate).toFixed(2)}x); ` +
+    `COPY ${fmt(copy.rate)} rows/s CSV, ${fmt(copyBinary.rate)} binary; processor ${fmt(drain.rate)} events/s ` +
+      `(${(drain.rate / copy.rate).toFixed(2)}x, ${(drain.rate / copyBinary.rate).toFixed(2)}x); ` +
       `traced ${fmt(traced.rate)}, untraced again ${fmt(untracedAgain.rate)} ` +
       `(${(traced.rate / untracedAgain.rate).toFixed(2)}x)`,
   );
-  return { copy, drain, traced, untracedAgain };
+  return { copy, copyBinary, drain, traced, untracedAgain };
 }
 
 /** The per-round table and the medians of the ratios taken within each round. */
 function roundLines(all: Round[], total: number): string[] {
   const per100k = (seconds: number): string => ((seconds * 1e5) / total).toFixed(2);
   const copyRatios = all.map((r) => r.drain.rate / r.copy.rate);
+  const binaryRatios = all.map((r) => r.drain.rate / r.copyBinary.rate);
   const traceRatios = all.map((r) => r.traced.rate / r.untracedAgain.rate);
   const traceCpu = all.map((r) => r.traced.cpu.processor / r.untracedAgain.cpu.processor);
   const rss = all.flatMap((r) => [r.drain.rssMax, r.untracedAgain.rssMax]);
@@ -576,19 +617,22 @@ function roundLines(all: Round[], total: number): string[] {
     '',
     `${all.length} rounds, each run into a fresh database (CPU seconds per 100,000 events: processor / its PostgreSQL):`,
     '',
-    '| round | bare COPY rows/s | processor events/s | ratio | CPU | traced | untraced again | ratio | CPU traced / untraced | max RSS MiB |',
+    '| round | bare COPY rows/s, CSV / binary | processor events/s | ratio CSV / binary | CPU | traced | untraced again | ratio | CPU traced / untraced | max RSS MiB |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...all.map(
       (r, i) =>
-        `| ${i + 1} | ${fmt(r.copy.rate)} | ${fmt(r.drain.rate)} | ${(r.drain.rate / r.copy.rate).toFixed(2)}x | ` +
+        `| ${i + 1} | ${fmt(r.copy.rate)} / ${fmt(r.copyBinary.rate)} | ${fmt(r.drain.rate)} | ` +
+        `${(r.drain.rate / r.copy.rate).toFixed(2)}x / ${(r.drain.rate / r.copyBinary.rate).toFixed(2)}x | ` +
         `${per100k(r.drain.cpu.processor)} / ${per100k(r.drain.cpu.postgres)} | ${fmt(r.traced.rate)} | ` +
         `${fmt(r.untracedAgain.rate)} | ${(r.traced.rate / r.untracedAgain.rate).toFixed(2)}x | ` +
         `${per100k(r.traced.cpu.processor)} / ${per100k(r.untracedAgain.cpu.processor)} | ` +
         `${r.drain.rssMax.toFixed(0)}, ${r.traced.rssMax.toFixed(0)}, ${r.untracedAgain.rssMax.toFixed(0)} |`,
     ),
     '',
-    `medians over ${all.length} rounds: processor ${median(copyRatios).toFixed(2)}x the bare COPY ` +
-      `(${Math.min(...copyRatios).toFixed(2)}-${Math.max(...copyRatios).toFixed(2)}); traced ` +
+    `medians over ${all.length} rounds: processor ${median(copyRatios).toFixed(2)}x the bare CSV COPY ` +
+      `(${Math.min(...copyRatios).toFixed(2)}-${Math.max(...copyRatios).toFixed(2)}), ` +
+      `${median(binaryRatios).toFixed(2)}x the bare binary COPY ` +
+      `(${Math.min(...binaryRatios).toFixed(2)}-${Math.max(...binaryRatios).toFixed(2)}); traced ` +
       `${median(traceRatios).toFixed(2)}x untraced (${Math.min(...traceRatios).toFixed(2)}-` +
       `${Math.max(...traceRatios).toFixed(2)}), ${median(traceCpu).toFixed(2)}x its CPU; ` +
       `max RSS of the untraced drains ${Math.max(...rss).toFixed(0)} MiB`,
@@ -612,13 +656,14 @@ function report(r: Results): void {
     '| measurement | events/s | processor ratio |',
     '| --- | ---: | ---: |',
     `| raw kafkajs eachBatch loop (count only) | ${fmt(r.raw.rate)} | ${(r.procRate / r.raw.rate).toFixed(2)}x |`,
-    `| bare COPY into raw_events (same partitions and indexes) | ${fmt(r.copy.rate)} | ${(r.procRate / r.copy.rate).toFixed(2)}x |`,
+    `| bare COPY into raw_events (same partitions and indexes), CSV | ${fmt(r.copy.rate)} | ${(r.procRate / r.copy.rate).toFixed(2)}x |`,
+    `| the same, binary (the processor's format and encoder) | ${fmt(r.copyBinary.rate)} | ${(r.procRate / r.copyBinary.rate).toFixed(2)}x |`,
     `| processor draining the backlog | ${fmt(r.procRate)} | 1.00x |`,
     '',
     `processor drain: ${r.drainS.toFixed(1)} s, max RSS ${r.drainRssMax.toFixed(0)} MiB`,
     `CPU seconds per 100,000 events: processor ${((r.cpu.processor * 1e5) / r.total).toFixed(2)}, ` +
-      `its PostgreSQL ${((r.cpu.postgres * 1e5) / r.total).toFixed(2)}; the bare COPY's PostgreSQL ` +
-      `${((r.copy.pgCpu * 1e5) / r.total).toFixed(2)}`,
+      `its PostgreSQL ${((r.cpu.postgres * 1e5) / r.total).toFixed(2)}; the bare COPYs' PostgreSQL ` +
+      `${((r.copy.pgCpu * 1e5) / r.total).toFixed(2)} (CSV), ${((r.copyBinary.pgCpu * 1e5) / r.total).toFixed(2)} (binary)`,
     `processor drain with tracing exported to a local OTLP receiver: ${fmt(r.traced.rate)} events/s, ` +
       `${(r.traced.rate / r.untracedAgain.rate).toFixed(2)}x the untraced drain run the same way just after it ` +
       `(${fmt(r.untracedAgain.rate)} events/s; ${r.traced.exports} exports received)`,
@@ -626,6 +671,7 @@ function report(r: Results): void {
   if (r.more.length > 0) {
     const first: Round = {
       copy: r.copy,
+      copyBinary: r.copyBinary,
       drain: { rate: r.procRate, cpu: r.cpu, rssMax: r.drainRssMax },
       traced: r.traced,
       untracedAgain: r.untracedAgain,
