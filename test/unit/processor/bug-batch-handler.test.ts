@@ -25,7 +25,9 @@ describe('a batch failing for a non-transient reason', () => {
   function fakeDatabase() {
     const deadLettered: string[] = [];
     const client = {
-      query: async (sql: string, params: unknown[] = []) => {
+      // A statement comes as text and values, or as a named statement's config.
+      query: async (q: string | { text: string; values?: unknown[] }, values: unknown[] = []) => {
+        const [sql, params] = typeof q === 'string' ? [q, values] : [q.text, q.values ?? []];
         if (sql.includes('INSERT INTO raw_events') && JSON.stringify(params).includes('poison-dev')) {
           throw Object.assign(new Error('simulated bug'), { code: 'XX000' });
         }

@@ -3,3 +3,4 @@ export * from './pool';
 export * from './migrate';
 export * from './tls';
 export * from './readiness';
+export * from './statement';

@@ -1,4 +1,4 @@
-import type { AlertSeverity, Pool, PoolClient } from '@telemetry-pulse/shared';
+import { namedStatement, type AlertSeverity, type Pool, type PoolClient } from '@telemetry-pulse/shared';
 import {
   evaluateThresholdWork,
   findSilentDevices,
@@ -19,6 +19,68 @@ import {
 } from '../../domain/alerts';
 import type { AcceptedReading } from '../../domain/plan-batch';
 import type { PartitionClock } from '../../domain/watermark';
+
+const UPSERT_RULE_STATE = namedStatement(
+  'upsert_alert_rule_state',
+  `INSERT INTO alert_rule_state (device_id, rule_id, state)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+       ON CONFLICT (device_id, rule_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
+);
+const LOCK_RULE_STATES = namedStatement(
+  'lock_alert_rule_states',
+  `SELECT s.device_id, s.rule_id, s.state FROM alert_rule_state s
+       JOIN unnest($1::text[], $2::text[]) AS k(device_id, rule_id) USING (device_id, rule_id)
+      ORDER BY s.device_id, s.rule_id
+        FOR UPDATE OF s`,
+);
+const LOCK_UNRESOLVED = namedStatement(
+  'lock_unresolved_alerts',
+  `SELECT a.device_id, a.rule_id FROM alerts a
+       JOIN unnest($1::text[], $2::text[]) AS k(device_id, rule_id) USING (device_id, rule_id)
+      WHERE a.status <> 'resolved'
+      ORDER BY a.device_id, a.rule_id
+        FOR UPDATE OF a`,
+);
+const OPEN_THRESHOLD_ALERT = namedStatement(
+  'open_threshold_alert',
+  `INSERT INTO alerts (rule_id, device_id, site_id, zone_id, sensor_type, severity, status, message,
+                             trigger_value, peak_value, last_value, opened_at, threshold)
+         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8, $8, to_timestamp($9 / 1000.0), $10)
+         ON CONFLICT (device_id, rule_id) WHERE status <> 'resolved' DO NOTHING`,
+);
+const ESCALATE_ALERT = namedStatement(
+  'escalate_alert',
+  `UPDATE alerts SET severity = $3, message = $4, last_value = $5, peak_value = GREATEST(peak_value, $5),
+                           escalated_at = to_timestamp($6 / 1000.0), threshold = $7, updated_at = now()
+          WHERE device_id = $1 AND rule_id = $2 AND status <> 'resolved'`,
+);
+const OPEN_SILENCE_ALERTS = namedStatement(
+  'open_silence_alerts',
+  `SELECT device_id FROM alerts WHERE rule_id = $1 AND status <> 'resolved' AND device_id = ANY($2::text[])`,
+);
+const SILENT_DEVICES = namedStatement(
+  'silent_devices',
+  `SELECT d.device_id, d.site_id, d.zone_id, (extract(epoch FROM d.last_seen_at) * 1000)::bigint AS last_ms,
+              (SELECT round(extract(epoch FROM max(a.opened_at)) * 1000)::bigint FROM alerts a
+                WHERE a.device_id = d.device_id AND a.rule_id = $4 AND a.status = 'resolved'
+                  AND a.resolved_by IS DISTINCT FROM 'engine') AS dismissed_ms
+         FROM devices d
+        WHERE d.kafka_partition = $1 AND d.last_seen_at < to_timestamp(($2::float8 - $3) / 1000.0)
+          AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.device_id = d.device_id AND a.rule_id = $4 AND a.status <> 'resolved')
+        ORDER BY d.device_id`,
+);
+const OPEN_SILENCE_ALERT = namedStatement(
+  'open_silence_alert',
+  `INSERT INTO alerts (rule_id, device_id, site_id, zone_id, sensor_type, severity, status, message, opened_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, to_timestamp($8 / 1000.0))
+     ON CONFLICT (device_id, rule_id) WHERE status <> 'resolved' DO NOTHING`,
+);
+const RESOLVE_ALERT = namedStatement(
+  'resolve_alert',
+  `UPDATE alerts SET status = 'resolved', resolved_at = to_timestamp($3 / 1000.0), resolved_by = 'engine',
+                       last_value = COALESCE($4, last_value), peak_value = GREATEST(peak_value, $5), updated_at = now()
+      WHERE device_id = $1 AND rule_id = $2 AND status <> 'resolved'`,
+);
 
 export interface AlertOutcome {
   readonly transitions: readonly { ruleId: string; type: 'open' | 'escalate' | 'resolve' }[];
@@ -73,14 +135,11 @@ async function applyThresholdRules(
   const { actions, changed, skipped } = evaluateThresholdWork(work, states, rearmed);
   if (changed.length > 0) {
     await client.query(
-      `INSERT INTO alert_rule_state (device_id, rule_id, state)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
-       ON CONFLICT (device_id, rule_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
-      [
+      UPSERT_RULE_STATE([
         changed.map((c) => c.deviceId),
         changed.map((c) => c.ruleId),
         changed.map((c) => JSON.stringify(c.state)),
-      ],
+      ]),
     );
   }
   return { actions, skipped };
@@ -92,11 +151,7 @@ async function lockStates(
   work: readonly ThresholdWork[],
 ): Promise<Map<string, ThresholdState>> {
   const { rows } = await client.query<{ device_id: string; rule_id: string; state: unknown }>(
-    `SELECT s.device_id, s.rule_id, s.state FROM alert_rule_state s
-       JOIN unnest($1::text[], $2::text[]) AS k(device_id, rule_id) USING (device_id, rule_id)
-      ORDER BY s.device_id, s.rule_id
-        FOR UPDATE OF s`,
-    [work.map((w) => w.deviceId), work.map((w) => w.rule.id)],
+    LOCK_RULE_STATES([work.map((w) => w.deviceId), work.map((w) => w.rule.id)]),
   );
   const states = new Map<string, ThresholdState>();
   for (const row of rows) {
@@ -115,12 +170,7 @@ async function lockStates(
 async function lockUnresolved(client: PoolClient, open: readonly ThresholdWork[]): Promise<Set<string>> {
   if (open.length === 0) return new Set();
   const { rows } = await client.query<{ device_id: string; rule_id: string }>(
-    `SELECT a.device_id, a.rule_id FROM alerts a
-       JOIN unnest($1::text[], $2::text[]) AS k(device_id, rule_id) USING (device_id, rule_id)
-      WHERE a.status <> 'resolved'
-      ORDER BY a.device_id, a.rule_id
-        FOR UPDATE OF a`,
-    [open.map((w) => w.deviceId), open.map((w) => w.rule.id)],
+    LOCK_UNRESOLVED([open.map((w) => w.deviceId), open.map((w) => w.rule.id)]),
   );
   return new Set(rows.map((r) => stateKey(r.device_id, r.rule_id)));
 }
@@ -129,11 +179,7 @@ async function applyThresholdAction(client: PoolClient, a: ThresholdAction): Pro
   switch (a.type) {
     case 'open':
       await client.query(
-        `INSERT INTO alerts (rule_id, device_id, site_id, zone_id, sensor_type, severity, status, message,
-                             trigger_value, peak_value, last_value, opened_at, threshold)
-         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8, $8, to_timestamp($9 / 1000.0), $10)
-         ON CONFLICT (device_id, rule_id) WHERE status <> 'resolved' DO NOTHING`,
-        [
+        OPEN_THRESHOLD_ALERT([
           a.ruleId,
           a.deviceId,
           a.siteId,
@@ -144,15 +190,12 @@ async function applyThresholdAction(client: PoolClient, a: ThresholdAction): Pro
           a.value,
           a.atMs,
           a.threshold,
-        ],
+        ]),
       );
       return;
     case 'escalate':
       await client.query(
-        `UPDATE alerts SET severity = $3, message = $4, last_value = $5, peak_value = GREATEST(peak_value, $5),
-                           escalated_at = to_timestamp($6 / 1000.0), threshold = $7, updated_at = now()
-          WHERE device_id = $1 AND rule_id = $2 AND status <> 'resolved'`,
-        [a.deviceId, a.ruleId, a.severity, a.message, a.value, a.atMs, a.threshold],
+        ESCALATE_ALERT([a.deviceId, a.ruleId, a.severity, a.message, a.value, a.atMs, a.threshold]),
       );
       return;
     case 'resolve':
@@ -172,8 +215,7 @@ async function silenceActions(
   const firstNew = firstReadingByDevice(inserted);
   if (firstNew.size > 0) {
     const { rows } = await client.query<{ device_id: string }>(
-      `SELECT device_id FROM alerts WHERE rule_id = $1 AND status <> 'resolved' AND device_id = ANY($2::text[])`,
-      [rule.id, [...firstNew.keys()]],
+      OPEN_SILENCE_ALERTS([rule.id, [...firstNew.keys()]]),
     );
     for (const row of rows) {
       const resolve = resolveSilence(
@@ -191,17 +233,7 @@ async function silenceActions(
       zone_id: string;
       last_ms: number;
       dismissed_ms: number | null;
-    }>(
-      `SELECT d.device_id, d.site_id, d.zone_id, (extract(epoch FROM d.last_seen_at) * 1000)::bigint AS last_ms,
-              (SELECT round(extract(epoch FROM max(a.opened_at)) * 1000)::bigint FROM alerts a
-                WHERE a.device_id = d.device_id AND a.rule_id = $4 AND a.status = 'resolved'
-                  AND a.resolved_by IS DISTINCT FROM 'engine') AS dismissed_ms
-         FROM devices d
-        WHERE d.kafka_partition = $1 AND d.last_seen_at < to_timestamp(($2::float8 - $3) / 1000.0)
-          AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.device_id = d.device_id AND a.rule_id = $4 AND a.status <> 'resolved')
-        ORDER BY d.device_id`,
-      [partition, clock.maxEventMs, rule.silentMs, rule.id],
-    );
+    }>(SILENT_DEVICES([partition, clock.maxEventMs, rule.silentMs, rule.id]));
     actions.push(
       ...findSilentDevices(
         rule,
@@ -226,10 +258,16 @@ async function applySilenceAction(client: PoolClient, a: SilenceAction): Promise
     return;
   }
   await client.query(
-    `INSERT INTO alerts (rule_id, device_id, site_id, zone_id, sensor_type, severity, status, message, opened_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, to_timestamp($8 / 1000.0))
-     ON CONFLICT (device_id, rule_id) WHERE status <> 'resolved' DO NOTHING`,
-    [a.ruleId, a.deviceId, a.siteId, a.zoneId, DEVICE_SENSOR, a.severity, a.message, a.atMs],
+    OPEN_SILENCE_ALERT([
+      a.ruleId,
+      a.deviceId,
+      a.siteId,
+      a.zoneId,
+      DEVICE_SENSOR,
+      a.severity,
+      a.message,
+      a.atMs,
+    ]),
   );
 }
 
@@ -241,12 +279,7 @@ async function resolveAlert(
   value: number | null,
   peak: number | null,
 ): Promise<void> {
-  await client.query(
-    `UPDATE alerts SET status = 'resolved', resolved_at = to_timestamp($3 / 1000.0), resolved_by = 'engine',
-                       last_value = COALESCE($4, last_value), peak_value = GREATEST(peak_value, $5), updated_at = now()
-      WHERE device_id = $1 AND rule_id = $2 AND status <> 'resolved'`,
-    [deviceId, ruleId, atMs, value, peak],
-  );
+  await client.query(RESOLVE_ALERT([deviceId, ruleId, atMs, value, peak]));
 }
 
 /** Alerts not resolved yet, by severity; every severity present, zero when none is open. */

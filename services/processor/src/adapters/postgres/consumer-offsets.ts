@@ -1,5 +1,11 @@
-import type { Pool, PoolClient } from '@telemetry-pulse/shared';
+import { namedStatement, type Pool, type PoolClient } from '@telemetry-pulse/shared';
 import type { PartitionClock } from '../../domain/watermark';
+
+const SAVE_PROGRESS = namedStatement(
+  'save_consumer_progress',
+  `UPDATE consumer_offsets SET next_offset = $4, watermark_ms = $5, max_event_ms = $6, updated_at = now()
+      WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
+);
 
 export interface PartitionProgress {
   /** Offset of the first record not yet applied; null when nothing was ever applied. */
@@ -21,13 +27,16 @@ interface ProgressRow {
   raw_horizon_ms: number | null;
 }
 
-const LOCK_PROGRESS = `
+const LOCK_PROGRESS = namedStatement(
+  'lock_consumer_progress',
+  `
   SELECT next_offset, watermark_ms, max_event_ms,
          (SELECT extract(epoch FROM kept_from)::float8 * 1000 FROM storage_horizons WHERE tier = 'raw')
            AS raw_horizon_ms
     FROM consumer_offsets
    WHERE consumer_group = $1 AND topic = $2 AND partition = $3
-     FOR UPDATE OF consumer_offsets`;
+     FOR UPDATE OF consumer_offsets`,
+);
 
 /**
  * Locks and reads the partition's progress row, creating it on the partition's first batch. The lock
@@ -42,14 +51,14 @@ export async function lockProgress(
   partition: number,
 ): Promise<PartitionProgress> {
   const key = [group, topic, partition];
-  let row = (await client.query<ProgressRow>(LOCK_PROGRESS, key)).rows[0];
+  let row = (await client.query<ProgressRow>(LOCK_PROGRESS(key))).rows[0];
   if (row === undefined) {
     await client.query(
       `INSERT INTO consumer_offsets (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, -1)
        ON CONFLICT DO NOTHING`,
       key,
     );
-    row = (await client.query<ProgressRow>(LOCK_PROGRESS, key)).rows[0];
+    row = (await client.query<ProgressRow>(LOCK_PROGRESS(key))).rows[0];
   }
   return {
     nextOffset: row && row.next_offset >= 0 ? String(row.next_offset) : null,
@@ -67,9 +76,7 @@ export async function saveProgress(
   clock: PartitionClock,
 ): Promise<void> {
   await client.query(
-    `UPDATE consumer_offsets SET next_offset = $4, watermark_ms = $5, max_event_ms = $6, updated_at = now()
-      WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
-    [group, topic, partition, nextOffset, clock.watermarkMs, clock.maxEventMs],
+    SAVE_PROGRESS([group, topic, partition, nextOffset, clock.watermarkMs, clock.maxEventMs]),
   );
 }
 

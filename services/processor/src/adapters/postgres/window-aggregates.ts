@@ -1,21 +1,10 @@
-import type { Pool, PoolClient } from '@telemetry-pulse/shared';
+import { namedStatement, type Pool, type PoolClient } from '@telemetry-pulse/shared';
 import type { WindowAggregate } from '../../domain/windows';
 import { numberArray, textArray } from './array-literal';
 
-/**
- * Merges per-batch partial aggregates into their windows (rows arrive sorted by key, so concurrent
- * processors lock rows in the same order). A change to a window already final counts as a revision.
- * Returns how many final windows were revised.
- */
-export async function upsertWindowAggregates(
-  client: PoolClient,
-  windows: readonly WindowAggregate[],
-  /** Widths whose revisions are not counted (the roll-ups: their 15 m window's revision already was). */
-  uncounted: readonly number[] = [],
-): Promise<number> {
-  if (windows.length === 0) return 0;
-  const { rows } = await client.query<{ revised: boolean; window_seconds: number }>(
-    `INSERT INTO window_aggregates AS w (window_seconds, site_id, zone_id, sensor_type, window_start,
+const UPSERT_WINDOWS = namedStatement(
+  'upsert_window_aggregates',
+  `INSERT INTO window_aggregates AS w (window_seconds, site_id, zone_id, sensor_type, window_start,
                                          sample_count, value_sum, value_sum_sq, value_min, value_max)
      SELECT t.window_seconds, t.site_id, t.zone_id, t.sensor_type, to_timestamp(t.start_ms / 1000.0),
             t.n, t.s, t.ss, t.mn, t.mx
@@ -32,7 +21,22 @@ export async function upsertWindowAggregates(
        revisions    = w.revisions + CASE WHEN w.is_final THEN 1 ELSE 0 END,
        updated_at   = now()
      RETURNING w.is_final AS revised, w.window_seconds`,
-    [
+);
+
+/**
+ * Merges per-batch partial aggregates into their windows (rows arrive sorted by key, so concurrent
+ * processors lock rows in the same order). A change to a window already final counts as a revision.
+ * Returns how many final windows were revised.
+ */
+export async function upsertWindowAggregates(
+  client: PoolClient,
+  windows: readonly WindowAggregate[],
+  /** Widths whose revisions are not counted (the roll-ups: their 15 m window's revision already was). */
+  uncounted: readonly number[] = [],
+): Promise<number> {
+  if (windows.length === 0) return 0;
+  const { rows } = await client.query<{ revised: boolean; window_seconds: number }>(
+    UPSERT_WINDOWS([
       numberArray(windows, (w) => w.key.windowSeconds),
       textArray(windows, (w) => w.key.siteId),
       textArray(windows, (w) => w.key.zoneId),
@@ -43,7 +47,7 @@ export async function upsertWindowAggregates(
       numberArray(windows, (w) => w.agg.sumSq),
       numberArray(windows, (w) => w.agg.min),
       numberArray(windows, (w) => w.agg.max),
-    ],
+    ]),
   );
   return rows.filter((r) => r.revised && !uncounted.includes(r.window_seconds)).length;
 }
