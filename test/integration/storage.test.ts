@@ -85,12 +85,14 @@ describe('time-partitioned raw readings (real Kafka and PostgreSQL)', () => {
     const beforeMidnight = reading(today - 1, 400);
     const atMidnight = reading(today, 401);
     const oldDay = reading(old + 3600_000, 402, 'dev-old');
-    const first = [beforeMidnight, atMidnight, oldDay];
+    // A day inside the retention that nobody created a partition for: the processor's first pass did.
+    const threeDaysAgo = reading(today - 3 * DAY + 60_000, 405, 'dev-old');
+    const first = [beforeMidnight, atMidnight, oldDay, threeDaysAgo];
     await send(first);
     await send([atMidnight, beforeMidnight]); // redelivered in a later batch
     await send([beforeMidnight, atMidnight, atMidnight]); // and repeated inside one
-    await waitFor('8 records applied', async () =>
-      (await appliedRecords(f.pool, f.group, f.topic)) >= 8 ? true : undefined,
+    await waitFor('9 records applied', async () =>
+      (await appliedRecords(f.pool, f.group, f.topic)) >= 9 ? true : undefined,
     );
     const stored = await f.pool.query<{ event_id: string; part: string }>(
       'SELECT event_id::text, tableoid::regclass::text AS part FROM raw_events ORDER BY ts_event',
@@ -98,6 +100,7 @@ describe('time-partitioned raw readings (real Kafka and PostgreSQL)', () => {
     const name = (ms: number) => `raw_events_p${new Date(ms).toISOString().slice(0, 10).replaceAll('-', '')}`;
     expect(stored.rows).toEqual([
       { event_id: oldDay.event_id, part: name(old) },
+      { event_id: threeDaysAgo.event_id, part: name(today - 3 * DAY) },
       { event_id: beforeMidnight.event_id, part: name(today - DAY) },
       { event_id: atMidnight.event_id, part: name(today) },
     ]);
@@ -116,7 +119,16 @@ describe('time-partitioned raw readings (real Kafka and PostgreSQL)', () => {
         WHERE i.inhparent = 'raw_events'::regclass ORDER BY 1`,
     );
     expect(parts.map((p) => p.name)).not.toContain(name(old));
+    expect(parts.map((p) => p.name)).not.toContain(name(today - 3 * DAY));
     expect(parts.map((p) => p.name)).toContain(name(today - DAY));
+    // Every day from the horizon on has its partition; the default one never received a reading.
+    expect(parts.map((p) => p.name)).toEqual(
+      [...[-2, -1, 0, 1, 2].map((d) => name(today + d * DAY)), 'raw_events_default'].sort(),
+    );
+    const { rows: strays } = await f.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM raw_events_default',
+    );
+    expect(strays[0]?.n).toBe(0);
     const { rows: horizon } = await f.pool.query<{ ms: number }>(
       `SELECT extract(epoch FROM kept_from)::float8 * 1000 AS ms FROM storage_horizons WHERE tier = 'raw'`,
     );
@@ -124,8 +136,8 @@ describe('time-partitioned raw readings (real Kafka and PostgreSQL)', () => {
     // A new reading for the dropped day and a redelivery of the old one: counted, not stored, no failure.
     const dropped = reading(old + 7200_000, 403, 'dev-old');
     await send([dropped, oldDay, reading(Date.now(), 404)]);
-    await waitFor('11 records applied', async () =>
-      (await appliedRecords(f.pool, f.group, f.topic)) >= 11 ? true : undefined,
+    await waitFor('12 records applied', async () =>
+      (await appliedRecords(f.pool, f.group, f.topic)) >= 12 ? true : undefined,
     );
     const metrics = await scrape(`http://127.0.0.1:${second.opsPort}/metrics`);
     expect(sumOf(metrics, 'telemetry_processor_events_expired_total')).toBe(2);
@@ -148,7 +160,7 @@ describe('time-partitioned raw readings (real Kafka and PostgreSQL)', () => {
       PROCESSOR_LATE_HORIZON: '1h',
     });
     await waitFor('the replay applied', async () =>
-      (await appliedRecords(f.pool, replayGroup, f.topic)) >= 11 ? true : undefined,
+      (await appliedRecords(f.pool, replayGroup, f.topic)) >= 12 ? true : undefined,
     );
     expect(await digest(f.pool)).toEqual(before);
   });

@@ -15,6 +15,7 @@ import {
   type OptionSpec,
 } from '@telemetry-pulse/shared';
 import { z } from 'zod';
+import { MAX_RAW_PARTITIONS, rawPartitionsKept } from './domain/retention';
 
 /** Every processor option: flag, environment variable, default. docs/configuration.md's table is generated from this (npm run docs). */
 export const processorOptionSpecs = {
@@ -103,7 +104,7 @@ export const processorOptionSpecs = {
   },
   rawPartitionMs: {
     env: 'PROCESSOR_RAW_PARTITION',
-    help: 'Width of one raw_events partition, whole days (UTC midnight to midnight).',
+    help: 'Width of one raw_events partition, whole days (UTC midnight to midnight); the retention and the partitions ahead may span at most 1,000.',
     defaultText: '1d',
     schema: opt.duration('1d', 86_400_000),
   },
@@ -250,6 +251,18 @@ export function toProcessorConfig(o: ProcessorOptions): ProcessorConfig {
   if (o.topic === o.dlqTopic) problems.push('PROCESSOR_DLQ_TOPIC must differ from PROCESSOR_TOPIC');
   if (o.rawPartitionMs % 86_400_000 !== 0)
     problems.push('PROCESSOR_RAW_PARTITION must be a whole number of days');
+  const kept = rawPartitionsKept({
+    rawRetentionMs: o.rawRetentionMs,
+    partitionMs: o.rawPartitionMs,
+    partitionsAhead: o.partitionsAhead,
+  });
+  if (kept > MAX_RAW_PARTITIONS) {
+    const wider = Math.ceil(o.rawRetentionMs / 86_400_000 / (MAX_RAW_PARTITIONS - 1 - o.partitionsAhead));
+    problems.push(
+      `PROCESSOR_RAW_RETENTION with PROCESSOR_RAW_PARTITION keeps ${kept} raw partitions, more than ${MAX_RAW_PARTITIONS}: ` +
+        `use partitions of at least ${wider}d`,
+    );
+  }
   // An expired reading is neither stored nor aggregated: every reading the windows may still take must be
   // inside the raw retention, or a replay would count it twice (no stored row to dedup against).
   if (o.rawRetentionMs <= o.lateHorizonMs) {

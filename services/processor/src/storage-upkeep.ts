@@ -39,10 +39,10 @@ export interface UpkeepOptions {
 }
 
 /**
- * One storage pass, run by one processor at a time (a session advisory lock elects it): partitions
- * created ahead, the raw horizon advanced and committed, then the partitions wholly before it dropped
- * (oldest first, stopping at one that cannot get its lock), strays purged from the default partition, and
- * windows past their width's retention deleted.
+ * One storage pass, run by one processor at a time (a session advisory lock elects it): the raw horizon
+ * advanced and committed, every partition from it to those ahead created, then the partitions wholly
+ * before it dropped (oldest first, stopping at one that cannot get its lock), strays purged from the
+ * default partition, and windows past their width's retention deleted.
  */
 export async function upkeepStorage(
   pool: Pool,
@@ -68,14 +68,16 @@ export async function upkeepStorage(
     if (rows[0]?.leader !== true) return report;
     report.leader = true;
     try {
-      for (const range of partitionsToCreate(nowMs, policy)) {
+      const horizon = await advanceHorizon(pool, 'raw', rawHorizonMs(nowMs, policy));
+      report.rawHorizonMs = horizon;
+      const existing = await listRawPartitions(client);
+      // Every partition from the horizon on: none of these is due for dropping below.
+      for (const range of partitionsToCreate(nowMs, horizon, policy, existing)) {
         if (await createRawPartition(client, range.fromMs, range.toMs)) {
           report.created.push(new Date(range.fromMs).toISOString());
         }
       }
-      const horizon = await advanceHorizon(pool, 'raw', rawHorizonMs(nowMs, policy));
-      report.rawHorizonMs = horizon;
-      const due = partitionsToDrop(await listRawPartitions(client), horizon);
+      const due = partitionsToDrop(existing, horizon);
       for (const [i, p] of due.entries()) {
         const ms = await dropRawPartition(pool, p.name, {
           lockTimeoutMs: opts.lockTimeoutMs ?? 100,

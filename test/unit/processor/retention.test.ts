@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import {
   DAY_MS,
+  MAX_RAW_PARTITIONS,
   partitionsToCreate,
+  rawPartitionsKept,
   partitionsToDrop,
   rawHorizonMs,
   splitExpired,
@@ -25,12 +27,89 @@ const policy: StoragePolicy = {
 const NOW = Date.UTC(2026, 11, 3, 10, 30); // epoch ms
 
 describe('storage lifecycle rules', () => {
-  it('creates the current partition and the ones ahead, aligned to UTC midnight', () => {
-    expect(partitionsToCreate(NOW, policy).map((p) => new Date(p.fromMs).toISOString())).toEqual([
+  it('creates every partition from the horizon to the ones ahead, aligned to UTC midnight', () => {
+    const h = rawHorizonMs(NOW, policy);
+    expect(partitionsToCreate(NOW, h, policy, []).map((p) => new Date(p.fromMs).toISOString())).toEqual([
+      '2026-11-26T00:00:00.000Z', // the horizon: 7 days before 2026-12-03 10:30, rounded down
+      '2026-11-27T00:00:00.000Z',
+      '2026-11-28T00:00:00.000Z',
+      '2026-11-29T00:00:00.000Z',
+      '2026-11-30T00:00:00.000Z',
+      '2026-12-01T00:00:00.000Z',
+      '2026-12-02T00:00:00.000Z',
       '2026-12-03T00:00:00.000Z',
       '2026-12-04T00:00:00.000Z',
       '2026-12-05T00:00:00.000Z',
     ]);
+  });
+
+  it('skips what existing partitions cover, the migrated table below its last day included', () => {
+    const today = Date.UTC(2026, 11, 3);
+    const existing = [
+      { name: 'raw_events_legacy', fromMs: null, toMs: today - 2 * DAY_MS },
+      { name: 'raw_events_p20261203', fromMs: today, toMs: today + DAY_MS },
+    ];
+    const created = partitionsToCreate(NOW, rawHorizonMs(NOW, policy), policy, existing);
+    expect(created.map((p) => new Date(p.fromMs).toISOString())).toEqual([
+      '2026-12-01T00:00:00.000Z',
+      '2026-12-02T00:00:00.000Z',
+      '2026-12-04T00:00:00.000Z',
+      '2026-12-05T00:00:00.000Z',
+    ]);
+  });
+
+  it('starts at the committed horizon when it is past the policy own, and never before the latter', () => {
+    const h = rawHorizonMs(NOW, policy);
+    // A retention shortened and lengthened again: the committed horizon stays where it got to.
+    expect(partitionsToCreate(NOW, h + 3 * DAY_MS, policy, [])[0]?.fromMs).toBe(h + 3 * DAY_MS);
+    // A horizon not yet committed (-infinity in storage_horizons).
+    expect(partitionsToCreate(NOW, Number.NEGATIVE_INFINITY, policy, [])[0]?.fromMs).toBe(h);
+  });
+
+  it('leaves no gap and no overlap from the horizon to the last partition ahead, whatever exists', () => {
+    const day = fc.integer({ min: -12, max: 4 }).map((d) => Date.UTC(2026, 11, 3) + d * DAY_MS);
+    const existingPartition = fc
+      .tuple(fc.option(day, { nil: null }), fc.integer({ min: 1, max: 7 }))
+      .map(([fromMs, days]) => ({
+        name: 'p',
+        fromMs,
+        toMs: (fromMs ?? Date.UTC(2026, 10, 20)) + days * DAY_MS,
+      }));
+    fc.assert(
+      fc.property(
+        fc.array(existingPartition, { maxLength: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        (parts, w) => {
+          // Existing partitions never overlap one another (PostgreSQL refused that when they were attached).
+          const existing = parts
+            .sort((a, b) => (a.fromMs ?? -Infinity) - (b.fromMs ?? -Infinity))
+            .filter((p, i, all) => all.slice(0, i).every((q) => q.toMs <= (p.fromMs ?? -Infinity)));
+          const pol = { ...policy, partitionMs: w * DAY_MS };
+          const h = rawHorizonMs(NOW, pol);
+          const created = partitionsToCreate(NOW, h, pol, existing);
+          const overlaps = (p: { fromMs: number | null; toMs: number }, from: number, to: number): boolean =>
+            (p.fromMs ?? -Infinity) < to && from < p.toMs;
+          // Each slot from the horizon to the last one ahead is created exactly when nothing covers any of it.
+          const last =
+            Math.floor(NOW / pol.partitionMs) * pol.partitionMs + pol.partitionsAhead * pol.partitionMs;
+          const expected = [];
+          for (let from = h; from <= last; from += pol.partitionMs) {
+            const to = from + pol.partitionMs;
+            if (!existing.some((p) => overlaps(p, from, to))) expected.push({ fromMs: from, toMs: to });
+          }
+          expect(created).toEqual(expected);
+          for (const c of created) expect(existing.filter((p) => overlaps(p, c.fromMs, c.toMs))).toEqual([]);
+        },
+      ),
+    );
+  });
+
+  it('refuses nothing a sane policy keeps, and counts what it keeps', () => {
+    expect(rawPartitionsKept(policy)).toBe(10);
+    expect(rawPartitionsKept({ ...policy, rawRetentionMs: 365 * DAY_MS, partitionMs: 7 * DAY_MS })).toBe(56);
+    expect(MAX_RAW_PARTITIONS).toBeGreaterThan(
+      rawPartitionsKept({ ...policy, rawRetentionMs: 400 * DAY_MS }),
+    );
   });
 
   it('keeps at least the retention: the horizon is the retention rounded down to a partition edge', () => {

@@ -26,4 +26,13 @@ describe('processor roll-up options', () => {
   it('still refuses a roll-up that no window divides', () => {
     expect(() => config({ PROCESSOR_WINDOWS: '7m', PROCESSOR_ROLLUPS: '1h' })).toThrow(/not a multiple/);
   });
+
+  it('refuses a raw retention that would keep more than a thousand partitions, naming a width that fits', () => {
+    expect(() => config({ PROCESSOR_RAW_RETENTION: '1100d' })).toThrow(
+      'PROCESSOR_RAW_RETENTION with PROCESSOR_RAW_PARTITION keeps 1103 raw partitions, more than 1000: use partitions of at least 2d',
+    );
+    expect(config({ PROCESSOR_RAW_RETENTION: '1100d', PROCESSOR_RAW_PARTITION: '2d' }).rawRetentionMs).toBe(
+      1100 * 86_400_000,
+    );
+  });
 });

@@ -29,16 +29,43 @@ export function alignDownMs(ms: number, widthMs: number): number {
   return Math.floor(ms / widthMs) * widthMs;
 }
 
+/** Most raw partitions a policy may keep (the retention's and the ones ahead): more want a wider partition. */
+export const MAX_RAW_PARTITIONS = 1000;
+
+/** How many partitions a policy keeps at most: those the retention spans, the current one and those ahead. */
+export function rawPartitionsKept(
+  policy: Pick<StoragePolicy, 'rawRetentionMs' | 'partitionMs' | 'partitionsAhead'>,
+): number {
+  return Math.ceil(policy.rawRetentionMs / policy.partitionMs) + 1 + policy.partitionsAhead;
+}
+
 /**
- * The partitions that must exist at `nowMs`: the current one and `partitionsAhead` after it. Past ones are
- * never created: a day before partitioning began is held by the migrated table or the default partition.
+ * The partitions to create at `nowMs`: every one from the raw horizon (`horizonMs`, rounded down to a
+ * partition edge) to the current one and `partitionsAhead` after it, less those an existing partition
+ * already covers in whole or in part (PostgreSQL refuses an overlapping ATTACH; the migrated table covers
+ * everything before its last day). So a reading inside the retention always has its own partition: a
+ * backlog of past days on a new database lands in day partitions, which are later dropped whole, not in
+ * the default partition.
  */
-export function partitionsToCreate(nowMs: number, policy: StoragePolicy): { fromMs: number; toMs: number }[] {
-  const first = alignDownMs(nowMs, policy.partitionMs);
-  return Array.from({ length: policy.partitionsAhead + 1 }, (_, i) => ({
-    fromMs: first + i * policy.partitionMs,
-    toMs: first + (i + 1) * policy.partitionMs,
-  }));
+export function partitionsToCreate(
+  nowMs: number,
+  horizonMs: number,
+  policy: StoragePolicy,
+  existing: readonly RawPartition[],
+): { fromMs: number; toMs: number }[] {
+  const width = policy.partitionMs;
+  const last = alignDownMs(nowMs, width) + policy.partitionsAhead * width;
+  // The committed horizon only moves forward, so it may lie past this policy's own; never before the latter
+  // (a horizon still at -infinity creates nothing older than the retention).
+  const first = Math.max(alignDownMs(horizonMs, width), rawHorizonMs(nowMs, policy));
+  const out: { fromMs: number; toMs: number }[] = [];
+  for (let fromMs = first; fromMs <= last; fromMs += width) {
+    const toMs = fromMs + width;
+    if (!existing.some((p) => (p.fromMs ?? Number.NEGATIVE_INFINITY) < toMs && fromMs < p.toMs)) {
+      out.push({ fromMs, toMs });
+    }
+  }
+  return out;
 }
 
 /**
