@@ -9,6 +9,8 @@ import { aggregateMismatches } from '../support/invariants';
 import { scrape, sumOf } from '../support/metrics';
 import { appliedRecords } from '../support/pipeline';
 import { openProcessorFixture, type ProcessorFixture } from '../support/processor-fixture';
+import { deletePublishedDeadLetters } from '../../services/processor/src/adapters/postgres/history';
+import { upkeepStorage } from '../../services/processor/src/storage-upkeep';
 
 const DAY = 86_400_000; // ms
 const dayStart = (ms: number): number => Math.floor(ms / DAY) * DAY;
@@ -220,5 +222,114 @@ describe('migrating an existing raw_events table (real PostgreSQL)', () => {
       await rm(dir, { recursive: true, force: true });
       await db.drop();
     }
+  });
+});
+
+/**
+ * The operational history's retention: published dead letters and settled alert notifications go after
+ * their retention; what exists nowhere else (a letter never published) or what a channel still works from
+ * (a pending delivery, the transitions of an alert still open) stays, however old.
+ */
+describe('dead letter and notification retention (real PostgreSQL)', () => {
+  let db: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    db = await createScratchDatabase();
+    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    await migrate(pool, quietLogger);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  const letter = (table: string, offset: number, ageDays: number, published: boolean) =>
+    pool.query(
+      `INSERT INTO ${table} (consumer_group, topic, partition, "offset", error_code, error_message, message_value,
+                             created_at, published_at, publish_error)
+       VALUES ('g', 't', 0, $1, 'INVALID_JSON', 'x', '\\xff'::bytea, now() - make_interval(days => $2),
+               CASE WHEN $3 THEN now() - make_interval(days => $2) END,
+               CASE WHEN NOT $3 THEN 'TOPIC_AUTHORIZATION_FAILED' END)`,
+      [offset, ageDays, published],
+    );
+
+  const alert = async (device: string, resolved: boolean): Promise<number> => {
+    const { rows } = await pool.query<{ id: string }>(
+      `INSERT INTO alerts (rule_id, device_id, site_id, zone_id, sensor_type, severity, status, message, opened_at)
+       VALUES ('co2-high', $1, 'site-1', 'zone-1', 'co2', 'warning', 'open', 'CO2 high', now()) RETURNING alert_id AS id`,
+      [device],
+    );
+    const id = Number(rows[0]?.id);
+    if (resolved)
+      await pool.query(`UPDATE alerts SET status = 'resolved', resolved_at = now() WHERE alert_id = $1`, [
+        id,
+      ]);
+    return id;
+  };
+
+  it('deletes only published letters and settled transitions past their retention', async () => {
+    await letter('dead_letters', 1, 40, true); // old, published: goes
+    await letter('dead_letters', 2, 40, false); // old, refused by the topic: the only copy, stays
+    await letter('dead_letters', 3, 5, true); // published, inside the retention: stays
+    await letter('dead_letters_superseded', 4, 40, true); // goes
+    await letter('dead_letters_superseded', 5, 40, false); // stays
+
+    await alert('dev-settled', true); // opened + resolved, both delivered: both go
+    const pendingResolve = await alert('dev-pending', true); // its resolved transition still pending
+    const open = await alert('dev-open', false); // still open: Alertmanager re-posts it from these
+    await pool.query(`UPDATE notification_transitions SET created_at = now() - interval '40 days'`);
+    const fresh = await alert('dev-fresh', true); // resolved, recorded now: stays
+    await pool.query(
+      `INSERT INTO notification_deliveries (channel, transition_id, idempotency_key, status)
+       SELECT 'hook', t.transition_id, 'k' || t.transition_id,
+              CASE WHEN t.alert_id = $1 AND t.kind = 'resolved' THEN 'pending' ELSE 'delivered' END
+         FROM notification_transitions t`,
+      [pendingResolve],
+    );
+
+    const policy = {
+      rawRetentionMs: 7 * DAY,
+      partitionMs: DAY,
+      partitionsAhead: 2,
+      windowSeconds: [300, 900],
+      windowRetentionMs: new Map<number, number>(),
+      deadLetterRetentionMs: 30 * DAY,
+      notificationRetentionMs: 30 * DAY,
+    };
+    const report = await upkeepStorage(pool, policy, Date.now(), quietLogger);
+    expect({ letters: report.deadLettersDeleted, transitions: report.transitionsDeleted }).toEqual({
+      letters: 2,
+      transitions: 3, // settled's two, and pendingResolve's opened one
+    });
+
+    const { rows: letters } = await pool.query<{ offset: string }>(
+      `SELECT "offset" FROM dead_letters UNION ALL SELECT "offset" FROM dead_letters_superseded ORDER BY 1`,
+    );
+    expect(letters.map((r) => Number(r.offset))).toEqual([2, 3, 5]);
+    const { rows: kept } = await pool.query<{ alert_id: string; kind: string; deliveries: number }>(
+      `SELECT t.alert_id, t.kind, (SELECT count(*)::int FROM notification_deliveries d
+                                    WHERE d.transition_id = t.transition_id) AS deliveries
+         FROM notification_transitions t ORDER BY t.transition_id`,
+    );
+    expect(kept.map((r) => [Number(r.alert_id), r.kind, r.deliveries])).toEqual([
+      [pendingResolve, 'resolved', 1],
+      [open, 'opened', 1],
+      [fresh, 'opened', 1],
+      [fresh, 'resolved', 1],
+    ]);
+    const { rows: orphans } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM notification_deliveries d
+        WHERE NOT EXISTS (SELECT 1 FROM notification_transitions t WHERE t.transition_id = d.transition_id)`,
+    );
+    expect(orphans[0]?.n).toBe(0);
+  });
+
+  it('deletes in bounded chunks and leaves the rest to the next pass', async () => {
+    for (const offset of [10, 11, 12]) await letter('dead_letters', offset, 40, true);
+    const before = Date.now() - 30 * DAY;
+    expect(await deletePublishedDeadLetters(pool, before, { chunk: 1, maxChunks: 2 })).toBe(2);
+    expect(await deletePublishedDeadLetters(pool, before, { chunk: 1, maxChunks: 2 })).toBe(1);
+    expect(await deletePublishedDeadLetters(pool, before, { chunk: 1, maxChunks: 2 })).toBe(0);
   });
 });

@@ -80,6 +80,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     partitionsAhead: config.partitionsAhead,
     windowSeconds: [...config.windows, ...config.rollups],
     windowRetentionMs: config.windowRetention,
+    deadLetterRetentionMs: config.deadLetterRetentionMs,
+    notificationRetentionMs: config.notificationRetentionMs,
   };
   const runUpkeep = (): Promise<UpkeepReport> =>
     upkeepStorage(pool, storagePolicy, now(), log.child({ component: 'storage' }));

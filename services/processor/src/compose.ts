@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   ConfigError,
+  formatDurationMs,
   createKafkaBatchConsumer,
   createKafkaClient,
   createConsumerLagReader,
@@ -64,6 +65,22 @@ export async function loadNotifications(
   return { config: parsed.config, resources };
 }
 
+/**
+ * The storage pass deletes settled transitions older than the retention, and the dispatcher routes any
+ * transition younger than its max age that has no delivery: a retention inside the max age would let a
+ * deleted transition be routed, and sent, again.
+ */
+export function checkNotificationRetention(
+  retentionMs: number,
+  notifications: NotificationsConfig | undefined,
+): void {
+  if (notifications !== undefined && retentionMs <= notifications.max_age) {
+    throw new ConfigError([
+      `PROCESSOR_NOTIFICATION_RETENTION (${formatDurationMs(retentionMs)}) must exceed NOTIFICATIONS_CONFIG max_age (${formatDurationMs(notifications.max_age)})`,
+    ]);
+  }
+}
+
 /** Reads the alert rules file, or returns the documented defaults; problems become a ConfigError. */
 export async function loadAlertRules(file: string | undefined): Promise<readonly AlertRule[]> {
   if (file === undefined) return DEFAULT_ALERT_RULES;
@@ -90,6 +107,7 @@ export async function composeProcessor(
 ): Promise<Processor> {
   const alertRules = await loadAlertRules(config.alertRulesFile);
   const notifications = await loadNotifications(config.notificationsConfig, opts.env ?? process.env);
+  checkNotificationRetention(config.notificationRetentionMs, notifications?.config);
   const kafka = createKafkaClient(config.kafka, logger, {
     onFatal: opts.onKafkaFatal ?? exitOnKafkaFatal(logger),
   });

@@ -114,6 +114,18 @@ export const processorOptionSpecs = {
     defaultText: '2',
     schema: opt.int(2, 1, 60),
   },
+  deadLetterRetentionMs: {
+    env: 'PROCESSOR_DEAD_LETTER_RETENTION',
+    help: 'Dead letters the DLQ topic acknowledged are deleted from PostgreSQL this long after they were dead-lettered (the topic keeps them for its own retention); one never published is kept until it is.',
+    defaultText: '30d',
+    schema: opt.duration('30d', 86_400_000),
+  },
+  notificationRetentionMs: {
+    env: 'PROCESSOR_NOTIFICATION_RETENTION',
+    help: 'Alert transitions and their notification deliveries are deleted this long after the transition, once no delivery is pending and the alert is resolved; must exceed the notifications max_age.',
+    defaultText: '30d',
+    schema: opt.duration('30d', 86_400_000),
+  },
   windowRetention: {
     env: 'PROCESSOR_WINDOW_RETENTION',
     help: 'How long windows of each width are kept, as width=duration pairs; widths not listed (the roll-ups by default) are kept forever.',

@@ -7,6 +7,7 @@ import {
   listRawPartitions,
   purgeExpiredDefault,
 } from './adapters/postgres/raw-partitions';
+import { deletePublishedDeadLetters, deleteSettledTransitions } from './adapters/postgres/history';
 import { deleteWindowsBefore } from './adapters/postgres/window-aggregates';
 import {
   partitionsToCreate,
@@ -30,6 +31,10 @@ export interface UpkeepReport {
   readonly rawHorizonMs: number | null;
   readonly expiredDefaultRows: number;
   readonly windowsDeleted: number;
+  /** Published dead letters past PROCESSOR_DEAD_LETTER_RETENTION. */
+  readonly deadLettersDeleted: number;
+  /** Settled alert transitions past PROCESSOR_NOTIFICATION_RETENTION (their deliveries went with them). */
+  readonly transitionsDeleted: number;
 }
 
 export interface UpkeepOptions {
@@ -42,7 +47,8 @@ export interface UpkeepOptions {
  * One storage pass, run by one processor at a time (a session advisory lock elects it): the raw horizon
  * advanced and committed, every partition from it to those ahead created, then the partitions wholly
  * before it dropped (oldest first, stopping at one that cannot get its lock), strays purged from the
- * default partition, and windows past their width's retention deleted.
+ * default partition, then windows, published dead letters and settled alert notifications past their
+ * retention deleted.
  */
 export async function upkeepStorage(
   pool: Pool,
@@ -60,6 +66,8 @@ export async function upkeepStorage(
     rawHorizonMs: null as number | null,
     expiredDefaultRows: 0,
     windowsDeleted: 0,
+    deadLettersDeleted: 0,
+    transitionsDeleted: 0,
   };
   try {
     const { rows } = await client.query<{ leader: boolean }>('SELECT pg_try_advisory_lock($1) AS leader', [
@@ -99,6 +107,14 @@ export async function upkeepStorage(
         if (keepMs !== undefined) report.windowsDeleted += await deleteWindowsBefore(pool, secs, before);
       }
       await forgetOtherTiers(pool, policy.windowSeconds);
+      report.deadLettersDeleted = await deletePublishedDeadLetters(
+        pool,
+        nowMs - policy.deadLetterRetentionMs,
+      );
+      report.transitionsDeleted = await deleteSettledTransitions(
+        pool,
+        nowMs - policy.notificationRetentionMs,
+      );
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [STORAGE_LEADER_LOCK]);
     }
@@ -114,6 +130,16 @@ export async function upkeepStorage(
         rawHorizon: new Date(report.rawHorizonMs ?? 0).toISOString(),
       },
       'raw partitions maintained',
+    );
+  }
+  if (report.windowsDeleted || report.deadLettersDeleted || report.transitionsDeleted) {
+    log.info(
+      {
+        windows: report.windowsDeleted,
+        deadLetters: report.deadLettersDeleted,
+        alertTransitions: report.transitionsDeleted,
+      },
+      'history past its retention deleted',
     );
   }
   if (report.dropDeferred.length) {

@@ -23,6 +23,8 @@ const policy: StoragePolicy = {
   partitionsAhead: 2,
   windowSeconds: [300, 900, 3600, 86_400],
   windowRetentionMs: new Map([[300, 90 * DAY_MS]]),
+  deadLetterRetentionMs: 30 * DAY_MS,
+  notificationRetentionMs: 30 * DAY_MS,
 };
 const NOW = Date.UTC(2026, 11, 3, 10, 30); // epoch ms
 

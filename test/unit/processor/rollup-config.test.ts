@@ -1,5 +1,10 @@
 import { parseOptions } from '@telemetry-pulse/shared';
-import { processorOptionSpecs, toProcessorConfig } from '@telemetry-pulse/processor';
+import {
+  checkNotificationRetention,
+  parseNotificationsConfig,
+  processorOptionSpecs,
+  toProcessorConfig,
+} from '@telemetry-pulse/processor';
 
 /** PROCESSOR_ROLLUPS beside PROCESSOR_WINDOWS: the chart's HPA example aggregates 1 h windows from raw. */
 function config(env: Record<string, string>) {
@@ -33,6 +38,31 @@ describe('processor roll-up options', () => {
     );
     expect(config({ PROCESSOR_RAW_RETENTION: '1100d', PROCESSOR_RAW_PARTITION: '2d' }).rawRetentionMs).toBe(
       1100 * 86_400_000,
+    );
+  });
+});
+
+describe('notification retention against the dispatcher max age', () => {
+  const notifications = (maxAge: string) => {
+    const parsed = parseNotificationsConfig({
+      max_age: maxAge,
+      channels: [{ name: 'am', type: 'alertmanager', url: 'http://am:9093' }],
+    });
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+    return parsed.config;
+  };
+
+  it('keeps transitions 30 days by default, longer than the default 24 h max age', () => {
+    const retention = config({}).notificationRetentionMs;
+    expect(retention).toBe(30 * 86_400_000);
+    expect(() => checkNotificationRetention(retention, notifications('24h'))).not.toThrow();
+    expect(() => checkNotificationRetention(retention, undefined)).not.toThrow();
+  });
+
+  it('refuses a retention within the max age: a deleted transition would be routed and sent again', () => {
+    const retention = config({ PROCESSOR_NOTIFICATION_RETENTION: '2d' }).notificationRetentionMs;
+    expect(() => checkNotificationRetention(retention, notifications('3d'))).toThrow(
+      'PROCESSOR_NOTIFICATION_RETENTION (2d) must exceed NOTIFICATIONS_CONFIG max_age (3d)',
     );
   });
 });

@@ -16,6 +16,10 @@ export interface StoragePolicy {
   readonly windowSeconds: readonly number[];
   /** Window width (seconds) → how long its windows are kept; widths absent here are kept forever. */
   readonly windowRetentionMs: ReadonlyMap<number, number>;
+  /** Published dead letters are deleted this long after they were dead-lettered. */
+  readonly deadLetterRetentionMs: number;
+  /** Settled alert transitions and their notification deliveries are deleted this long after the transition. */
+  readonly notificationRetentionMs: number;
 }
 
 /** One raw partition's range, epoch ms; `fromMs` null for the migrated table below MINVALUE. */
