@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BROKERS, testKafka, uniqueName, waitFor } from '../support/infra';
+import { repeatedTopLevelKeys } from '../support/json-lines';
 
 const MAIN = path.join(__dirname, '..', '..', 'services', 'simulator', 'dist', 'main.js');
 
@@ -105,6 +106,12 @@ describe('simulator CLI', () => {
       expect(stopped).toMatchObject({ reason: 'stopped' });
       expect(Number(stopped?.['sent'])).toBeGreaterThan(50);
       expect(lines.at(-1)?.['msg']).toBe('stopped');
+      // No line names a field twice (the ops server's once repeated `component`).
+      const repeated = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{') && repeatedTopLevelKeys(l).length > 0);
+      expect(repeated).toEqual([]);
+      expect(lines.some((l) => l['msg'] === 'operations endpoints listening')).toBe(true);
     } finally {
       const admin = testKafka().admin();
       await admin.connect();

@@ -19,6 +19,7 @@ import {
   startTracedProcessor,
   type TracedProcessor,
 } from '../support/traced-pipeline';
+import { repeatedTopLevelKeys } from '../support/json-lines';
 
 /**
  * One reading followed end to end through the compiled services, as they run in production (tracing
@@ -108,6 +109,13 @@ describe('tracing (compiled simulator, processor and API; local OTLP receiver)',
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged.every((l) => l['trace_id'] === undefined || typeof l['span_id'] === 'string')).toBe(true);
+    // No line names a field twice (the storage pass and the ops server once repeated `component`).
+    const lines = processor
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
+    expect(lines.filter((l) => repeatedTopLevelKeys(l).length > 0)).toEqual([]);
+    expect(lines.some((l) => l.includes('"raw partitions maintained"'))).toBe(true);
   });
   it('traces an API request: SERVER span, koa route, and its PostgreSQL query in one trace', async () => {
     const { url, stop } = await startTracedApi(receiver.url, db.url);

@@ -191,7 +191,7 @@ export function createOperator(deps: OperatorDeps): Operator {
   const ops = createOpsServer({
     host: config.host,
     port: config.port,
-    logger: log,
+    logger,
     readiness,
     metrics: metrics.registry,
   });

@@ -84,7 +84,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     notificationRetentionMs: config.notificationRetentionMs,
   };
   const runUpkeep = (): Promise<UpkeepReport> =>
-    upkeepStorage(pool, storagePolicy, now(), log.child({ component: 'storage' }));
+    upkeepStorage(pool, storagePolicy, now(), logger.child({ component: 'storage' }));
   const handler = createBatchHandler({
     pool,
     dlqProducer: deps.dlqProducer,
@@ -194,7 +194,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const ops = createOpsServer({
     host: config.host,
     port: config.port,
-    logger: log,
+    logger,
     readiness,
     metrics: metrics.registry,
   });

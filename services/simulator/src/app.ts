@@ -73,7 +73,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   const ops = createOpsServer({
     host: config.ops.host,
     port: config.ops.port,
-    logger,
+    logger: deps.logger,
     readiness: async (): Promise<ReadinessReport> => ({
       ready: sending,
       checks: { sending: sending ? { ok: true } : { ok: false, detail: 'not sending' } },

@@ -34,6 +34,7 @@ export interface OpsServer {
  * reachable and work assigned) and /metrics. Plain node:http: nothing here needs a framework.
  */
 export function createOpsServer(opts: OpsServerOptions): OpsServer {
+  // A child of the service's root logger: pino writes a repeated binding twice (`component` on one line).
   const log = opts.logger.child({ component: 'ops-server' });
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
