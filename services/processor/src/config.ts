@@ -161,7 +161,7 @@ export const processorOptionSpecs = {
   },
   storageIntervalMs: {
     env: 'PROCESSOR_STORAGE_INTERVAL',
-    help: 'How often one processor (an advisory lock elects it) creates partitions ahead and applies the retention.',
+    help: 'How often one processor (an advisory lock elects it) creates raw partitions and applies the retentions (raw, windows, dead letters, notifications).',
     defaultText: '10m',
     schema: opt.duration('10m', 1000),
   },
