@@ -103,6 +103,17 @@ const SCENARIOS: readonly Scenario[] = [
   },
   { name: 'alert rules on', spec: { ...SECRETS, alertRules: RULES }, processorReplicas: 3 },
   {
+    name: 'API and ingest keys from secrets',
+    spec: {
+      ...SECRETS,
+      api: {
+        keysFrom: { name: 'telemetry-api-keys', key: 'api-keys' },
+        ingestKeysFrom: { name: 'gateways', key: 'keys' },
+      },
+    },
+    processorReplicas: 1,
+  },
+  {
     name: 'notifications on',
     spec: {
       ...SECRETS,
@@ -194,6 +205,12 @@ function chartValues(spec: PipelineSpec, processorReplicas: number): HelmOptions
     },
     api: {
       replicaCount: spec.api.replicas,
+      ...(spec.api.keysFrom
+        ? { apiKeys: { existingSecret: spec.api.keysFrom.name, key: spec.api.keysFrom.key } }
+        : {}),
+      ...(spec.api.ingestKeysFrom
+        ? { ingestKeys: { existingSecret: spec.api.ingestKeysFrom.name, key: spec.api.ingestKeysFrom.key } }
+        : {}),
       extraEnv: tlsEnv,
       ...resourceValues('api', spec.api.resources),
     },

@@ -98,6 +98,34 @@ describe('desiredObjects', () => {
     }
   });
 
+  it('passes the API its operator and ingest keys from secrets, and only the API', () => {
+    const spec = specOf({
+      ...MINIMAL_SPEC,
+      api: {
+        keysFrom: { name: 'api-keys', key: 'operators' },
+        ingestKeysFrom: { name: 'api-keys', key: 'ingest' },
+      },
+    });
+    const objects = desiredObjects({ name: 'x', namespace: 'n', uid: 'u' }, spec, 1);
+    expect(envOf(byKind(objects, 'Deployment', 'x-api'))).toMatchObject({
+      API_KEYS: { secretKeyRef: { name: 'api-keys', key: 'operators' } },
+      API_INGEST_KEYS: { secretKeyRef: { name: 'api-keys', key: 'ingest' } },
+    });
+    expect(Object.keys(envOf(byKind(objects, 'Deployment', 'x-processor')))).not.toContain('API_KEYS');
+    // Without them the API runs without keys, as the chart's defaults do.
+    const plain = envOf(
+      byKind(
+        desiredObjects({ name: 'x', namespace: 'n', uid: 'u' }, specOf(MINIMAL_SPEC), 1),
+        'Deployment',
+        'x-api',
+      ),
+    );
+    expect(Object.keys(plain).filter((k) => k.startsWith('API_') && k !== 'API_PORT')).toEqual([]);
+    // A literal key list cannot be written: only a reference.
+    const literal = parseSpec({ ...MINIMAL_SPEC, api: { keysFrom: 'facilities:abc' } });
+    expect(literal.ok).toBe(false);
+  });
+
   it('refuses a certificate without its key, and TLS material with tls false', () => {
     const kafka = { brokersFrom: { name: 'k', key: 'b' } };
     const problems = (k: object) => {

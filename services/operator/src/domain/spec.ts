@@ -80,6 +80,10 @@ const specSchema = z
           .strict()
           .prefault({}),
         resources: resources.optional(),
+        // API_KEYS (who may acknowledge and resolve alerts) and API_INGEST_KEYS (who may send readings over
+        // HTTP): name:sha256hex lists (docs/api.md), from Secrets like every other credential.
+        keysFrom: secretKeyRef.optional(),
+        ingestKeysFrom: secretKeyRef.optional(),
       })
       .strict()
       .prefault({}),

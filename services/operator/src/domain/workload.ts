@@ -88,6 +88,8 @@ export function componentEnv(
         ...kafka,
         secretEnv('DATABASE_URL', spec.database.urlFrom),
         { name: 'API_PORT', value: port },
+        ...(spec.api.keysFrom ? [secretEnv('API_KEYS', spec.api.keysFrom)] : []),
+        ...(spec.api.ingestKeysFrom ? [secretEnv('API_INGEST_KEYS', spec.api.ingestKeysFrom)] : []),
         { name: 'PROCESSOR_TOPIC', value: topic },
         { name: 'PROCESSOR_GROUP_ID', value: spec.processor.groupId },
       ];
