@@ -1,5 +1,5 @@
 import { desiredObjects } from '../../../services/operator/src/domain/desired';
-import { parseSpec } from '../../../services/operator/src/domain/spec';
+import { parseSpec, type PipelineSpec } from '../../../services/operator/src/domain/spec';
 import type { KubeObject } from '../../../services/operator/src/domain/types';
 import { applied, byKind, MINIMAL_SPEC, pipeline, present, specOf } from './fixtures';
 
@@ -21,6 +21,11 @@ const podOf = (d: KubeObject) => (d.spec as { template: { spec: PodSpec } }).tem
 const containerOf = (d: KubeObject) => present(podOf(d).containers[0]);
 const envOf = (d: KubeObject) =>
   Object.fromEntries(containerOf(d).env.map((e) => [e.name, e.value ?? e.valueFrom]));
+/** The env of one component's Deployment for a pipeline `x` with `spec`. */
+const componentEnv = (spec: PipelineSpec, component: string) =>
+  envOf(
+    byKind(desiredObjects({ name: 'x', namespace: 'n', uid: 'u' }, spec, 1), 'Deployment', `x-${component}`),
+  );
 
 describe('desiredObjects', () => {
   const objects = applied(pipeline({ ...MINIMAL_SPEC, simulator: { enabled: true, rate: 200 } }), 3);
@@ -61,10 +66,7 @@ describe('desiredObjects', () => {
         passwordFrom: { name: 'k', key: 'pass' },
       },
     });
-    const env = envOf(
-      byKind(desiredObjects({ name: 'x', namespace: 'n', uid: 'u' }, spec, 1), 'Deployment', 'x-api'),
-    );
-    expect(env).toMatchObject({
+    expect(componentEnv(spec, 'api')).toMatchObject({
       KAFKA_SASL_MECHANISM: 'scram-sha-256',
       KAFKA_SASL_USERNAME: { secretKeyRef: { name: 'k', key: 'user' } },
       KAFKA_SASL_PASSWORD: { secretKeyRef: { name: 'k', key: 'pass' } },
@@ -82,14 +84,7 @@ describe('desiredObjects', () => {
       },
     });
     for (const component of ['api', 'processor']) {
-      const env = envOf(
-        byKind(
-          desiredObjects({ name: 'x', namespace: 'n', uid: 'u' }, spec, 1),
-          'Deployment',
-          `x-${component}`,
-        ),
-      );
-      expect(env).toMatchObject({
+      expect(componentEnv(spec, component)).toMatchObject({
         KAFKA_SSL: 'auto',
         KAFKA_SSL_CA: { secretKeyRef: { name: 'cluster-ca-cert', key: 'ca.crt' } },
         KAFKA_SSL_CERT: { secretKeyRef: { name: 'user', key: 'user.crt' } },
@@ -106,20 +101,13 @@ describe('desiredObjects', () => {
         ingestKeysFrom: { name: 'api-keys', key: 'ingest' },
       },
     });
-    const objects = desiredObjects({ name: 'x', namespace: 'n', uid: 'u' }, spec, 1);
-    expect(envOf(byKind(objects, 'Deployment', 'x-api'))).toMatchObject({
+    expect(componentEnv(spec, 'api')).toMatchObject({
       API_KEYS: { secretKeyRef: { name: 'api-keys', key: 'operators' } },
       API_INGEST_KEYS: { secretKeyRef: { name: 'api-keys', key: 'ingest' } },
     });
-    expect(Object.keys(envOf(byKind(objects, 'Deployment', 'x-processor')))).not.toContain('API_KEYS');
+    expect(Object.keys(componentEnv(spec, 'processor'))).not.toContain('API_KEYS');
     // Without them the API runs without keys, as the chart's defaults do.
-    const plain = envOf(
-      byKind(
-        desiredObjects({ name: 'x', namespace: 'n', uid: 'u' }, specOf(MINIMAL_SPEC), 1),
-        'Deployment',
-        'x-api',
-      ),
-    );
+    const plain = componentEnv(specOf(MINIMAL_SPEC), 'api');
     expect(Object.keys(plain).filter((k) => k.startsWith('API_') && k !== 'API_PORT')).toEqual([]);
     // A literal key list cannot be written: only a reference.
     const literal = parseSpec({ ...MINIMAL_SPEC, api: { keysFrom: 'facilities:abc' } });
